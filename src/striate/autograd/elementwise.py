@@ -1,0 +1,177 @@
+"""Element-wise primitives with NumPy broadcasting.
+
+Each backward returns one gradient per input, summed back to the input's shape
+by ``unbroadcast`` (the adjoint of broadcasting), and skips the inputs that need
+no gradient.
+"""
+
+from striate.autograd.function import Function, unbroadcast
+from striate.backend import xp
+
+__all__ = ["Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs",
+           "Maximum", "Where", "Sigmoid", "Tanh", "Cast"]
+
+
+def _shape(a):
+    return xp.shape(a)
+
+
+class Add(Function):
+    def forward(self, a, b):
+        self.saved = (_shape(a), _shape(b))
+        return a + b
+
+    def backward(self, dy):
+        sa, sb = self.saved
+        return unbroadcast(dy, sa), unbroadcast(dy, sb)
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        self.saved = (_shape(a), _shape(b))
+        return a - b
+
+    def backward(self, dy):
+        sa, sb = self.saved
+        return unbroadcast(dy, sa), (unbroadcast(-dy, sb) if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, dy):
+        a, b = self.saved
+        da = unbroadcast(dy * b, _shape(a)) if self.needs_grad[0] else None
+        db = unbroadcast(dy * a, _shape(b)) if self.needs_grad[1] else None
+        return da, db
+
+
+class Div(Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a / b
+
+    def backward(self, dy):
+        a, b = self.saved
+        da = unbroadcast(dy / b, _shape(a)) if self.needs_grad[0] else None
+        db = unbroadcast(-dy * a / (b * b), _shape(b)) if self.needs_grad[1] else None
+        return da, db
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, dy):
+        return (-dy,)
+
+
+class Pow(Function):
+    """``a ** p`` for a tensor or constant exponent ``p``."""
+
+    def forward(self, a, p):
+        y = a ** p
+        self.saved = (a, p, y)
+        return y
+
+    def backward(self, dy):
+        a, p, y = self.saved
+        da = unbroadcast(dy * p * a ** (p - 1), _shape(a)) if self.needs_grad[0] else None
+        # d(a^p)/dp = a^p log a, defined for a > 0 (0 elsewhere, as PyTorch does at a = 0).
+        dp = unbroadcast(dy * y * xp.log(xp.where(a > 0, a, 1)), _shape(p)) if self.needs_grad[1] else None
+        return da, dp
+
+
+class Exp(Function):
+    def forward(self, a):
+        self.saved = xp.exp(a)
+        return self.saved
+
+    def backward(self, dy):
+        return (dy * self.saved,)
+
+
+class Log(Function):
+    def forward(self, a):
+        self.saved = a
+        return xp.log(a)
+
+    def backward(self, dy):
+        return (dy / self.saved,)
+
+
+class Abs(Function):
+    def forward(self, a):
+        self.saved = a
+        return xp.abs(a)
+
+    def backward(self, dy):
+        return (dy * xp.sign(self.saved),)
+
+
+class Maximum(Function):
+    """Element-wise maximum; on ties each input gets half the gradient (as PyTorch)."""
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return xp.maximum(a, b)
+
+    def backward(self, dy):
+        a, b = self.saved
+        share = (a > b).astype(dy.dtype) + (a == b).astype(dy.dtype) * 0.5
+        da = unbroadcast(dy * share, _shape(a)) if self.needs_grad[0] else None
+        db = unbroadcast(dy * (1.0 - share), _shape(b)) if self.needs_grad[1] else None
+        return da, db
+
+
+class Where(Function):
+    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+
+    def forward(self, condition, a, b):
+        self.saved = (condition, _shape(a), _shape(b))
+        return xp.where(condition, a, b)
+
+    def backward(self, dy):
+        condition, sa, sb = self.saved
+        da = unbroadcast(xp.where(condition, dy, 0), sa) if self.needs_grad[1] else None
+        db = unbroadcast(xp.where(condition, 0, dy), sb) if self.needs_grad[2] else None
+        return None, da, db
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-a)). A primitive because the composed form overflows exp for
+    large negative inputs; 0.5 (1 + tanh(a / 2)) is exact there and one pass."""
+
+    def forward(self, a):
+        y = xp.tanh(a * 0.5)
+        y += 1.0
+        y *= 0.5
+        self.saved = y
+        return y
+
+    def backward(self, dy):
+        y = self.saved
+        return (dy * y * (1.0 - y),)
+
+
+class Tanh(Function):
+    """A primitive because exp-based compositions overflow; dy (1 - y^2)."""
+
+    def forward(self, a):
+        self.saved = xp.tanh(a)
+        return self.saved
+
+    def backward(self, dy):
+        y = self.saved
+        return (dy * (1.0 - y * y),)
+
+
+class Cast(Function):
+    def forward(self, a, dtype):
+        self.saved = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, dy):
+        return (dy.astype(self.saved),)

@@ -1,0 +1,124 @@
+"""The base of every primitive op and the switch that turns graph recording off.
+
+A primitive is a subclass of :class:`Function` with ``forward`` (arrays in, one
+array out) and ``backward`` (the output's gradient in, one gradient per input
+out, each already reduced to that input's shape). ``Function.apply`` wraps the
+arrays in Tensors and records the op in the graph only when some input needs a
+gradient and recording is on, so inference pays for no bookkeeping.
+"""
+
+import contextlib
+
+from striate.backend import xp
+
+__all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast"]
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    """Whether new ops are recorded for backward."""
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def _grad_mode(enabled):
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def no_grad():
+    """Context manager: ops inside record no graph (inference, weight updates).
+
+    >>> import striate
+    >>> w = striate.Tensor([1.0, 2.0], requires_grad=True)
+    >>> with striate.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    return _grad_mode(False)
+
+
+def enable_grad():
+    """Context manager: record the graph again inside a ``no_grad`` block."""
+    return _grad_mode(True)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting copies a value along new leading axes and along axes of size 1,
+    so the gradient of that value is the sum over those axes.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+class Function:
+    """One primitive op: ``forward`` and ``backward`` side by side.
+
+    Attributes set by :meth:`apply` before ``forward`` runs:
+        needs_grad: tuple of bools, one per input: which gradients backward
+            must return (the others may be ``None``, which saves work, e.g. the
+            input gradient of a network's first layer).
+        parents: the input Tensors (``None`` for plain constants), kept only
+            when the op is recorded.
+    """
+
+    __slots__ = ("needs_grad", "parents", "saved")
+
+    def forward(self, *inputs, **kwargs):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, dy):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **kwargs):
+        """Run the op on Tensors, arrays or numbers and return a Tensor.
+
+        Plain float arrays take the dtype of the first Tensor input, so a float64
+        constant never silently turns a float32 network into float64.
+        """
+        fn = cls()
+        dtype = next((t.data.dtype for t in inputs if isinstance(t, Tensor)), None)
+        arrays = [
+            t.data if isinstance(t, Tensor) else _constant(t, dtype)
+            for t in inputs
+        ]
+        record = _grad_enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        if record:
+            fn.needs_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        out = Tensor._wrap(fn.forward(*arrays, **kwargs), record)
+        if record:
+            fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
+            out._ctx = fn
+        return out
+
+
+def _constant(value, dtype):
+    """A non-Tensor operand: Python numbers stay weakly typed, float arrays take ``dtype``."""
+    if isinstance(value, xp.generic) and value.dtype.kind == "f":
+        return float(value)  # NumPy float scalars would promote float32 arrays
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
+    value = xp.asarray(value)
+    if dtype is not None and value.dtype.kind == "f" and value.dtype != dtype:
+        return value.astype(dtype)
+    return value
+
+
+# Tensor's operators call these ops, so the import goes last: either module may be imported first.
+from striate.tensor import Tensor  # noqa: E402
