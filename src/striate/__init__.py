@@ -1,8 +1,11 @@
 """striate: deep learning from scratch on NumPy, with Keras's vocabulary.
 
+Keras code runs with ``import striate as keras``:
+
+>>> import numpy as np
 >>> import striate as keras
 >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
->>> model.predict(keras.backend.xp.zeros((2, 4)), verbose=0).shape
+>>> model.predict(np.zeros((2, 4)), verbose=0).shape
 (2, 3)
 """
 
@@ -11,7 +14,17 @@ from striate.autograd import enable_grad, no_grad
 from striate.gradcheck import GradcheckError, gradcheck
 from striate.tensor import Tensor, as_tensor
 
+from striate import activations, initializers, regularizers  # noqa: E402  (after the engine)
+from striate import layers, losses, metrics, optimizers  # noqa: E402
+from striate import callbacks, models  # noqa: E402
+from striate import datasets, saving, utils  # noqa: E402
+from striate.layers import Input  # noqa: E402
+from striate.models import Model, Sequential  # noqa: E402
+
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "as_tensor", "no_grad", "enable_grad", "gradcheck", "GradcheckError", "backend",
-           "__version__"]
+__all__ = [
+    "Tensor", "as_tensor", "no_grad", "enable_grad", "gradcheck", "GradcheckError", "backend",
+    "activations", "initializers", "regularizers", "layers", "losses", "metrics", "optimizers",
+    "callbacks", "models", "datasets", "saving", "utils", "Input", "Model", "Sequential", "__version__",
+]

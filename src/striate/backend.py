@@ -12,11 +12,13 @@ import contextlib
 
 import numpy as xp
 
-__all__ = ["xp", "floatx", "set_floatx", "floatx_scope", "epsilon", "set_epsilon", "to_array"]
+__all__ = ["xp", "floatx", "set_floatx", "floatx_scope", "epsilon", "set_epsilon", "to_array",
+           "unique_name", "clear_session"]
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED_FLOATX = ("float16", "float32", "float64")
+_NAME_COUNTS = {}
 
 
 def floatx():
@@ -75,3 +77,15 @@ def to_array(value, dtype=None):
     if array.dtype.kind == "f":
         return array.astype(_FLOATX, copy=False)
     return array
+
+
+def unique_name(prefix):
+    """``prefix``, then ``prefix_1``, ``prefix_2`` ... as Keras names layers ('dense', 'dense_1')."""
+    count = _NAME_COUNTS.get(prefix, 0)
+    _NAME_COUNTS[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session():
+    """Restart automatic layer names from the beginning (as ``keras.backend.clear_session``)."""
+    _NAME_COUNTS.clear()

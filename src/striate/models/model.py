@@ -1,0 +1,202 @@
+"""Model: a layer that can be trained — functional graphs and subclassed models.
+
+Two ways to make one, as in Keras::
+
+    inputs = striate.Input(shape=(784,))                  # functional
+    h = striate.layers.Dense(256, activation="relu")(inputs)
+    model = striate.Model(inputs, striate.layers.Dense(10)(h))
+
+    class MyModel(striate.Model):                          # subclassed
+        def __init__(self):
+            super().__init__()
+            self.dense = striate.layers.Dense(10)
+        def call(self, x):
+            return self.dense(x)
+
+``Sequential`` (in ``sequential.py``) is a Model over a list of layers.
+
+>>> import striate
+>>> inputs = striate.Input(shape=(4,))
+>>> model = striate.Model(inputs, striate.layers.Dense(2)(inputs))
+>>> [layer.name for layer in model.layers][1:], model.count_params()
+(['dense'], 10)
+"""
+
+from striate import backend
+from striate.autograd import no_grad
+from striate.backend import xp
+from striate.layers.base import InputSpec, Layer, _snake_case
+from striate.layers.input_layer import InputLayer
+from striate.layers.symbolic import tree_flatten
+from striate.models import summary as summary_module
+from striate.models.functional import FunctionalGraph
+from striate.models.trainer import Trainer
+from striate.tensor import Tensor
+
+__all__ = ["Model"]
+
+
+class Model(Trainer, Layer):
+    """A trainable graph of layers.
+
+    Args:
+        inputs: KerasTensor(s) from ``Input`` (functional models only).
+        outputs: KerasTensor(s) computed from ``inputs``.
+        name: model name (default ``functional``, numbered).
+        trainable: as for layers.
+    """
+
+    def __init__(self, *args, **kwargs):
+        inputs = kwargs.pop("inputs", args[0] if args else None)
+        outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)
+        if len(args) > 2:
+            raise TypeError(f"Model takes at most (inputs, outputs) positionally, got {len(args)} arguments")
+        if (inputs is None) != (outputs is None):
+            raise ValueError("Model: give both inputs and outputs (functional API), or neither (subclassing)")
+        if "name" not in kwargs or kwargs["name"] is None:
+            prefix = "functional" if inputs is not None and type(self) is Model else _snake_case(type(self).__name__)
+            kwargs["name"] = backend.unique_name(prefix)
+        Layer.__init__(self, **kwargs)
+        self._graph = None
+        self._subclass_shapes = None
+        if inputs is not None:
+            self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        self._graph = FunctionalGraph(inputs, outputs)
+        self._sublayers = [layer for layer in self._graph.layers if not _is_input_layer(layer)]
+        self.input_spec = [InputSpec(ndim=len(t.shape), axes={i: n for i, n in enumerate(t.shape) if i and n is not None})
+                           for t in self._graph.inputs]
+        self.built = True
+
+    # ---- structure -------------------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers in graph order (a functional model's InputLayers first)."""
+        return list(self._graph.layers) if self._graph is not None else list(self._sublayers)
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of :attr:`layers`.
+
+        Raises:
+            ValueError: when no layer has that name or the index is out of range.
+        """
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model {self.name!r}: no layer at index {index}; it has {len(self.layers)} layers")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"Model {self.name!r}: no layer named {name!r}; layers are {[l.name for l in self.layers]}")
+
+    @property
+    def inputs(self):
+        self._require_graph("inputs")
+        return list(self._graph.inputs)
+
+    @property
+    def outputs(self):
+        self._require_graph("outputs")
+        return list(self._graph.outputs)
+
+    @property
+    def input(self):
+        self._require_graph("input")
+        return self._graph.input_structure
+
+    @property
+    def output(self):
+        self._require_graph("output")
+        return self._graph.output_structure
+
+    def _require_graph(self, what):
+        if self._graph is None:
+            raise AttributeError(f"Model {self.name!r} has no symbolic {what}: it is not a functional model "
+                                 "(or a Sequential model whose input shape is not known yet)")
+
+    def _input_names(self):
+        if self._graph is not None:
+            return [t.node.layer.name for t in self._graph.inputs]
+        return ["input"]
+
+    def _input_shapes(self):
+        if self._graph is not None:
+            return [t.shape for t in self._graph.inputs]
+        return [None] if self._subclass_shapes is None else self._subclass_shapes[0]
+
+    def _output_names(self):
+        if self._graph is not None:
+            return [t.node.layer.name for t in self._graph.outputs]
+        if self._subclass_shapes is not None:
+            n = len(self._subclass_shapes[1])
+            return ["output"] if n == 1 else [f"output_{i + 1}" for i in range(n)]
+        return ["output"]
+
+    def _output_shapes(self):
+        if self._graph is not None:
+            return [t.shape for t in self._graph.outputs]
+        return [None] * len(self._output_names()) if self._subclass_shapes is None else self._subclass_shapes[1]
+
+    def _build_from_data(self, arrays):
+        """Create a subclassed model's weights by calling it once on one zero sample."""
+        samples = [Tensor(xp.zeros((1,) + a.shape[1:], dtype=self.dtype)) for a in arrays]
+        with no_grad():
+            outputs = self(samples[0] if len(samples) == 1 else samples, training=False)
+        outputs = tree_flatten(outputs, is_leaf=lambda t: isinstance(t, Tensor))
+        self._subclass_shapes = ([(None,) + a.shape[1:] for a in arrays], [(None,) + o.shape[1:] for o in outputs])
+        self.built = True
+
+    def build(self, input_shape):
+        """Make the weights of a subclassed model for inputs of ``input_shape``."""
+        if self._graph is None and input_shape is not None and not self._subclass_shapes:
+            shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+            self._build_from_data([xp.zeros((1,) + tuple(s[1:]), dtype=self.dtype) for s in shapes])
+        self.built = True
+
+    # ---- computing ---------------------------------------------------------------------
+    def call(self, inputs, training=None):
+        if self._graph is None:
+            raise NotImplementedError(f"{type(self).__name__} must define call() (or be built from inputs/outputs)")
+        flat = tree_flatten(inputs, is_leaf=lambda t: isinstance(t, Tensor))
+        if len(flat) != len(self._graph.inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self._graph.inputs)} input(s), got {len(flat)}")
+        return self._graph.run(flat, training)
+
+    def compute_output_shape(self, input_shape):
+        if self._graph is not None:
+            outputs = [t.shape for t in self._graph.outputs]
+            return outputs[0] if len(outputs) == 1 else outputs
+        return super().compute_output_shape(input_shape)
+
+    def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, (list, tuple)) and self._graph is not None and len(self._graph.inputs) == 1 \
+                and len(inputs) == 1:
+            inputs = inputs[0]
+        return super().__call__(inputs, *args, **kwargs)
+
+    # ---- reports -----------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print the layer table with output shapes and parameter counts (Keras's layout).
+
+        ``print_fn`` receives the text instead of ``print``; the table itself comes
+        from :func:`striate.models.summary.format_summary`.
+        """
+        text = summary_module.format_summary(self, line_length=line_length, show_trainable=show_trainable)
+        (print_fn or print)(text)
+
+    def get_config(self):
+        from striate.saving.serialization import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from striate.saving.serialization import functional_from_config
+
+        return functional_from_config(config, custom_objects)
+
+
+def _is_input_layer(layer):
+    return isinstance(layer, InputLayer)

@@ -1,0 +1,365 @@
+"""compile, fit, evaluate and predict: Keras's training API as a plain loop.
+
+``fit`` checks the data once, then for each epoch and batch runs
+``train_step`` (forward, loss, backward, optimizer update) and emits callback
+events; the progress bar and the history are callbacks like any other, so
+``fit`` itself never prints.
+"""
+
+import math
+import warnings
+
+from striate import optimizers, random
+from striate.autograd import no_grad
+from striate.backend import xp
+from striate.callbacks.callback import CallbackList
+from striate.callbacks.history import History
+from striate.callbacks.progbar import ProgbarLogger
+from striate.layers.base import training_scope
+from striate.models import data as D
+from striate.models.compile_utils import CompiledLoss, CompiledMetrics
+from striate.tensor import Tensor
+
+__all__ = ["Trainer"]
+
+
+class Trainer:
+    """The training half of :class:`~striate.models.Model` (mixed into it)."""
+
+    compiled = False
+    optimizer = None
+    stop_training = False
+
+    # ---- compile -----------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, the loss and the metrics.
+
+        Args:
+            optimizer: name (``'adam'``) or Optimizer instance.
+            loss: name, Loss, function ``(y_true, y_pred)``, or a list/dict per output.
+            loss_weights: per-output weights of a multi-output loss.
+            metrics: list of names/Metric instances (``'accuracy'`` picks the right
+                accuracy for the loss), or a list/dict per output.
+            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
+                for Keras compatibility; striate always runs eagerly, one step at a time.
+
+        Raises:
+            ValueError: for an unknown optimizer, loss or metric name.
+        """
+        if weighted_metrics:
+            raise ValueError("compile: weighted_metrics is not supported; pass sample_weight to fit instead")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        names = self._output_names()
+        self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self._compiled_metrics = None
+        self.compiled = True
+        if self.built:
+            self._build_metrics()
+
+    def _build_metrics(self):
+        names = self._output_names()
+        loss_ids = self._compiled_loss.identifiers if self._compiled_loss else [None] * len(names)
+        self._compiled_metrics = CompiledMetrics(self._compile_args["metrics"], names, loss_ids,
+                                                 self._output_shapes())
+
+    @property
+    def metrics_names(self):
+        if self._compiled_metrics is None:
+            return ["loss"]
+        return list(self._compiled_metrics.result())
+
+    def _require_compiled(self, method):
+        if not self.compiled or self._compiled_loss is None:
+            raise RuntimeError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
+
+    # ---- data preparation ------------------------------------------------------------
+    def _prepare_x(self, x, what="x"):
+        names = self._input_names()
+        arrays = D.as_array_list(x, names, what)
+        if not self.built:
+            self._build_from_data(arrays)
+        return D.check_inputs(arrays, self._input_shapes(), names, self.name, what)
+
+    def _prepare_xy(self, x, y, sample_weight=None, what="x"):
+        xs = self._prepare_x(x, what)
+        if self._compiled_metrics is None:
+            self._build_metrics()
+        names = self._output_names()
+        ys = D.as_array_list(y, names, "y" if what == "x" else what.replace("x", "y"))
+        ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name)
+        if sample_weight is not None:
+            sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
+            if sample_weight.ndim != 1 or not xp.isfinite(sample_weight).all() or (sample_weight < 0).any():
+                raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
+                                 f"got shape {sample_weight.shape}")
+        n = D.check_lengths(xs, ys, sample_weight)
+        return xs, ys, sample_weight, n
+
+    # ---- one step ------------------------------------------------------------------------
+    def _forward(self, xs, training):
+        inputs = [Tensor(a) for a in xs]
+        with training_scope(training):
+            outputs = self(inputs[0] if len(inputs) == 1 else inputs, training=training)
+        return outputs if isinstance(outputs, (list, tuple)) else [outputs]
+
+    def train_step(self, xs, ys, sample_weight=None):
+        """One optimizer update on a batch; returns the batch loss Tensor."""
+        y_preds = self._forward(xs, training=True)
+        loss, parts = self._compiled_loss(ys, y_preds, sample_weight, self.losses)
+        variables = self.trainable_weights
+        for v in variables:
+            v.grad = None
+        loss.backward()
+        self.optimizer.apply([v.grad for v in variables], variables)
+        self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
+                                      sample_weight)
+        return loss
+
+    def test_step(self, xs, ys, sample_weight=None):
+        with no_grad():
+            y_preds = self._forward(xs, training=False)
+            loss, parts = self._compiled_loss(ys, y_preds, sample_weight, self.losses)
+        self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
+                                      sample_weight)
+        return loss
+
+    # ---- fit ---------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
+            validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
+        """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
+
+        Args:
+            x, y: arrays (or lists/dicts of arrays for several inputs/outputs).
+            batch_size: samples per gradient step (default 32).
+            epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch ('auto' = 1).
+            callbacks: list of Callback.
+            validation_split: fraction of the data (taken from the end, before shuffling)
+                held out for validation.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight)``.
+            shuffle: reshuffle the training samples every epoch.
+            class_weight: dict class id -> weight, multiplied into the sample weights.
+            sample_weight: per-sample weights, shape ``(N,)``.
+            initial_epoch: epoch to start from (to resume a run).
+            steps_per_epoch: batches per epoch (default: all of the data).
+            validation_steps, validation_batch_size, validation_freq: as in Keras.
+
+        Returns:
+            A :class:`~striate.callbacks.History` whose ``.history`` maps
+            ``loss``, metric names and their ``val_`` versions to per-epoch lists.
+
+        Raises:
+            RuntimeError: before ``compile``.
+            ValueError / TypeError: for bad data or arguments, before any weight changes.
+        """
+        self._require_compiled("fit")
+        verbose = _check_verbose(verbose)
+        batch_size = D.check_batch_size(batch_size)
+        _check_epochs(epochs, initial_epoch)
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
+        xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
+        sample_weight = _apply_class_weight(class_weight, ys[0], sample_weight)
+        val = None
+        if validation_data is not None:
+            val = self._prepare_validation(validation_data)
+        elif validation_split:
+            split = n - int(math.floor(n * validation_split))
+            if split <= 0 or split >= n:
+                raise ValueError(f"validation_split={validation_split} leaves no samples for training or "
+                                 f"validation out of {n}")
+            val = (D.take(xs, slice(split, n)), D.take(ys, slice(split, n)),
+                   None if sample_weight is None else sample_weight[split:])
+            xs, ys = D.take(xs, slice(0, split)), D.take(ys, slice(0, split))
+            sample_weight = None if sample_weight is None else sample_weight[:split]
+            n = split
+        steps = math.ceil(n / batch_size)
+        if steps_per_epoch is not None:
+            steps = min(steps, int(steps_per_epoch))
+
+        self.history = History()
+        callback_list = [self.history] + list(callbacks or [])
+        if verbose:
+            callback_list.insert(0, ProgbarLogger())
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+                  "samples": n, "mode": "fit"}
+        cbs = CallbackList(callback_list, self, params)
+        self.stop_training = False
+        self._nan_warned = False
+        cbs.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self._compiled_metrics.reset()
+            cbs.on_epoch_begin(epoch)
+            order = random.generator().permutation(n) if shuffle else None
+            for step, index in enumerate(D.batch_slices(n, batch_size, order)):
+                if step >= steps:
+                    break
+                cbs.on_train_batch_begin(step)
+                sw = None if sample_weight is None else sample_weight[index]
+                loss = self.train_step(D.take(xs, index), D.take(ys, index), sw)
+                logs = self._compiled_metrics.result()
+                self._warn_if_not_finite(loss, epoch, step)
+                cbs.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = self._compiled_metrics.result()
+            if val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbs, validation_steps)
+                epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            cbs.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        cbs.on_train_end(epoch_logs)
+        return self.history
+
+    def _prepare_validation(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
+                             f"got {type(validation_data).__name__}")
+        xv, yv = validation_data[0], validation_data[1]
+        sw = validation_data[2] if len(validation_data) == 3 else None
+        xs, ys, sw, _ = self._prepare_xy(xv, yv, sw, what="x_val")
+        return xs, ys, sw
+
+    def _warn_if_not_finite(self, loss, epoch, step):
+        if not self._nan_warned and not xp.isfinite(loss.data).all():
+            self._nan_warned = True
+            warnings.warn(f"Model {self.name!r}: the loss became {float(loss.data)} at epoch {epoch + 1}, batch {step}; "
+                          "training goes on (use callbacks.TerminateOnNaN to stop). A smaller learning rate, "
+                          "gradient clipping (clipnorm=1.0) or scaled inputs usually help.", RuntimeWarning,
+                          stacklevel=3)
+
+    # ---- evaluate ------------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """Loss and metrics on ``(x, y)``, batched, without training.
+
+        Returns:
+            The loss (a float) when there are no metrics, else ``[loss, *metrics]``;
+            a dict of the same when ``return_dict=True``.
+        """
+        self._require_compiled("evaluate")
+        verbose = _check_verbose(verbose)
+        batch_size = D.check_batch_size(batch_size)
+        xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
+        callback_list = list(callbacks or [])
+        steps_total = math.ceil(n / batch_size) if steps is None else int(steps)
+        if verbose:
+            callback_list.insert(0, ProgbarLogger())
+        cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "evaluate"})
+        logs = self._evaluate_arrays(xs, ys, sw, batch_size, cbs, steps)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, xs, ys, sw, batch_size, cbs, steps=None):
+        self._compiled_metrics.reset()
+        cbs.on_test_begin()
+        n = len(xs[0])
+        logs = {}
+        for step, index in enumerate(D.batch_slices(n, batch_size)):
+            if steps is not None and step >= steps:
+                break
+            cbs.on_test_batch_begin(step)
+            self.test_step(D.take(xs, index), D.take(ys, index), None if sw is None else sw[index])
+            logs = self._compiled_metrics.result()
+            cbs.on_test_batch_end(step, logs)
+        logs = self._compiled_metrics.result()
+        cbs.on_test_end(logs)
+        self._compiled_metrics.reset()
+        return logs
+
+    # ---- predict -------------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Outputs for ``x`` computed in batches (no gradients, inference mode).
+
+        Returns:
+            A NumPy array (a list of arrays for several outputs).
+        """
+        verbose = _check_verbose(verbose)
+        batch_size = D.check_batch_size(batch_size)
+        xs = self._prepare_x(x)
+        n = D.check_lengths(xs)
+        steps_total = math.ceil(n / batch_size)
+        callback_list = list(callbacks or [])
+        if verbose:
+            callback_list.insert(0, ProgbarLogger())
+        cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "predict"})
+        cbs.on_predict_begin()
+        chunks = []
+        for step, index in enumerate(D.batch_slices(n, batch_size)):
+            if steps is not None and step >= steps:
+                break
+            cbs.on_predict_batch_begin(step)
+            with no_grad():
+                outputs = self._forward(D.take(xs, index), training=False)
+            chunks.append([o.data for o in outputs])
+            cbs.on_predict_batch_end(step, {"outputs": chunks[-1]})
+        cbs.on_predict_end()
+        results = [xp.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        return results[0] if len(results) == 1 else results
+
+    # ---- single batches --------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient step on one batch; returns the loss (and metrics) of that batch."""
+        self._require_compiled("train_on_batch")
+        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
+        sw = _apply_class_weight(class_weight, ys[0], sw)
+        self._compiled_metrics.reset()
+        self.train_step(xs, ys, sw)
+        return self._batch_result(return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) of one batch without training."""
+        self._require_compiled("test_on_batch")
+        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
+        self._compiled_metrics.reset()
+        self.test_step(xs, ys, sw)
+        return self._batch_result(return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for one batch (no batching, no callbacks)."""
+        xs = self._prepare_x(x)
+        with no_grad():
+            outputs = self._forward(xs, training=False)
+        return outputs[0].data if len(outputs) == 1 else [o.data for o in outputs]
+
+    def _batch_result(self, return_dict):
+        logs = self._compiled_metrics.result()
+        self._compiled_metrics.reset()
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+def _check_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
+    return int(verbose)
+
+
+def _check_epochs(epochs, initial_epoch):
+    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+        if isinstance(value, bool) or not isinstance(value, (int, xp.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+
+
+def _apply_class_weight(class_weight, y, sample_weight):
+    """Multiply per-class weights into the sample weights (class = label id or argmax of one-hot)."""
+    if not class_weight:
+        return sample_weight
+    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
+    table = xp.ones(int(max(max(class_weight), labels.max())) + 1, dtype=xp.float32)
+    for cls, weight in class_weight.items():
+        table[int(cls)] = float(weight)
+    weights = table[labels]
+    return weights if sample_weight is None else weights * sample_weight

@@ -1,0 +1,7 @@
+"""Model configs and files: no pickle, no code from files."""
+
+from striate.saving.serialization import (SerializationError, deserialize_layer, get_registered_object,
+                                          register_keras_serializable, serialize_layer)
+
+__all__ = ["register_keras_serializable", "get_registered_object", "serialize_layer", "deserialize_layer",
+           "SerializationError"]

@@ -1,0 +1,14 @@
+"""Helpers around the engine: labels, splits, image resizing, seeding.
+
+>>> from striate import utils
+>>> utils.to_categorical([1], 2).tolist()
+[[0.0, 1.0]]
+"""
+
+from striate.random import set_random_seed
+from striate.utils.data import normalize, to_categorical, train_test_split
+from striate.utils.image import resize_images
+from striate.utils.seeding import rng_from_seed
+
+__all__ = ["to_categorical", "normalize", "train_test_split", "resize_images", "rng_from_seed",
+           "set_random_seed"]
