@@ -58,7 +58,7 @@ def where(condition, a, b):
     """``a`` where ``condition`` is true, else ``b`` (condition gets no gradient)."""
     if isinstance(condition, Tensor):
         condition = condition.data
-    return Where.apply(condition, a, b)
+    return Where.apply(a, b, condition=condition)
 
 
 def clip(x, low, high):
@@ -80,7 +80,7 @@ def linear(x):
 def relu(x):
     """max(x, 0), with gradient 0 at 0 (as TensorFlow and PyTorch)."""
     x = _tensor(x)
-    return Where.apply(x.data > 0, x, 0.0)
+    return Where.apply(x, 0.0, condition=x.data > 0)
 
 
 def relu6(x):
@@ -90,13 +90,13 @@ def relu6(x):
 def leaky_relu(x, negative_slope=0.2):
     """x for x > 0, else ``negative_slope * x`` (Keras's default slope 0.2)."""
     x = _tensor(x)
-    return Where.apply(x.data > 0, x, x * negative_slope)
+    return Where.apply(x, x * negative_slope, condition=x.data > 0)
 
 
 def elu(x, alpha=1.0):
     x = _tensor(x)
     negative = (exp(minimum(x, 0.0)) - 1.0) * alpha  # min(): exp never overflows
-    return Where.apply(x.data > 0, x, negative)
+    return Where.apply(x, negative, condition=x.data > 0)
 
 
 _SELU_ALPHA = 1.6732632423543772

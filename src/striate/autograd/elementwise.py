@@ -127,17 +127,17 @@ class Maximum(Function):
 
 
 class Where(Function):
-    """``a`` where ``condition`` holds, else ``b``; the condition gets no gradient."""
+    """``a`` where ``condition`` holds, else ``b``; the condition (a keyword) gets no gradient."""
 
-    def forward(self, condition, a, b):
+    def forward(self, a, b, condition):
         self.saved = (condition, _shape(a), _shape(b))
         return xp.where(condition, a, b)
 
     def backward(self, dy):
         condition, sa, sb = self.saved
-        da = unbroadcast(xp.where(condition, dy, 0), sa) if self.needs_grad[1] else None
-        db = unbroadcast(xp.where(condition, 0, dy), sb) if self.needs_grad[2] else None
-        return None, da, db
+        da = unbroadcast(xp.where(condition, dy, 0), sa) if self.needs_grad[0] else None
+        db = unbroadcast(xp.where(condition, 0, dy), sb) if self.needs_grad[1] else None
+        return da, db
 
 
 class Sigmoid(Function):

@@ -89,8 +89,8 @@ class Function:
     def apply(cls, *inputs, **kwargs):
         """Run the op on Tensors, arrays or numbers and return a Tensor.
 
-        Plain float arrays take the dtype of the first Tensor input, so a float64
-        constant never silently turns a float32 network into float64.
+        Plain numeric arrays take the float dtype of the first Tensor input, so a
+        float64 or integer constant never silently turns a float32 network into float64.
         """
         fn = cls()
         dtype = next((t.data.dtype for t in inputs if isinstance(t, Tensor)), None)
@@ -115,8 +115,8 @@ def _constant(value, dtype):
     if isinstance(value, (int, float, bool)) or value is None:
         return value
     value = xp.asarray(value)
-    if dtype is not None and value.dtype.kind == "f" and value.dtype != dtype:
-        return value.astype(dtype)
+    if dtype is not None and dtype.kind == "f" and value.dtype.kind in "fbiu" and value.dtype != dtype:
+        return value.astype(dtype)  # a float Tensor sets the type: no silent float64 or int promotion
     return value
 
 

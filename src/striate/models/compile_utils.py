@@ -99,9 +99,13 @@ class CompiledMetrics:
 
     @staticmethod
     def _resolve(item, loss_id, output_shape):
+        """A Metric for a compile entry; a string names the log key, as in Keras 3 ('acc' logs 'acc')."""
         if isinstance(item, str) and item.lower() in ("accuracy", "acc"):
-            return metrics_module.resolve_accuracy(loss_id, output_shape)
-        return metrics_module.get(item)
+            return metrics_module.resolve_accuracy(loss_id, output_shape, name=item)
+        metric = metrics_module.get(item)
+        if isinstance(item, str):
+            metric.name = item
+        return metric
 
     def reset(self):
         self.loss_tracker.reset_state()

@@ -17,9 +17,9 @@ Two ways to make one, as in Keras::
 
 >>> import striate
 >>> inputs = striate.Input(shape=(4,))
->>> model = striate.Model(inputs, striate.layers.Dense(2)(inputs))
+>>> model = striate.Model(inputs, striate.layers.Dense(2, name="scores")(inputs))
 >>> [layer.name for layer in model.layers][1:], model.count_params()
-(['dense'], 10)
+(['scores'], 10)
 """
 
 from striate import backend

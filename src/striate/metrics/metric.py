@@ -1,0 +1,117 @@
+"""Metric: the base class of stateful metrics (Keras 3's ``update_state``/``result``/``reset_state``).
+
+Metrics watch training; they are never differentiated, so they work on plain
+NumPy arrays (a Tensor is read through its array) and keep their running state
+in float64 arrays made by :meth:`Metric.add_variable`.
+
+>>> import numpy as np
+>>> class Count(Metric):
+...     def __init__(self, name="count"):
+...         super().__init__(name=name)
+...         self.n = self.add_variable((), name="n")
+...     def update_state(self, values, sample_weight=None):
+...         self.n += np.size(values)
+...     def result(self):
+...         return float(self.n)
+>>> m = Count()
+>>> m.update_state([1, 2, 3]); m.result()
+3.0
+>>> m.reset_state(); m.result()
+0.0
+"""
+
+import re
+
+from striate import backend
+from striate.backend import xp
+
+__all__ = ["Metric", "as_array", "squeeze_or_expand_to_same_rank"]
+
+
+def _snake_case(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def as_array(value, dtype=None):
+    """``value`` (array, list, number or Tensor) as a NumPy array, without a copy when possible."""
+    data = getattr(value, "data", value)  # a Tensor's array
+    if not isinstance(data, xp.ndarray):
+        data = xp.asarray(data)
+    return data if dtype is None else data.astype(dtype, copy=False)
+
+
+def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
+    """Keras's rank fix-up for arrays: drop or add a trailing size-1 axis so the ranks match."""
+    if x1.ndim == x2.ndim + 1 and x1.shape[-1] == 1:
+        if x2.ndim == 1 and expand_rank_1:
+            x2 = x2[:, None]
+        else:
+            x1 = x1[..., 0]
+    elif x2.ndim == x1.ndim + 1 and x2.shape[-1] == 1:
+        if x1.ndim == 1 and expand_rank_1:
+            x1 = x1[:, None]
+        else:
+            x2 = x2[..., 0]
+    return x1, x2
+
+
+class Metric:
+    """Accumulates a statistic over batches.
+
+    Subclasses create their state in ``__init__`` with :meth:`add_variable`,
+    and implement ``update_state(...)`` and ``result()``.
+
+    Args:
+        name: the metric's name (the key in the training logs); defaults to the
+            class name in snake case.
+        dtype: recorded for ``get_config`` as Keras does; the state itself is
+            float64 so that long runs do not lose precision.
+
+    Calling the metric updates it with one batch and returns the result.
+    """
+
+    def __init__(self, dtype=None, name=None):
+        self.name = name or _snake_case(type(self).__name__)
+        self._dtype = dtype or backend.floatx()
+        self._variables = []
+
+    @property
+    def dtype(self):
+        return self._dtype
+
+    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
+        """A zero-initialised float64 state array that ``reset_state`` zeroes again."""
+        if initializer not in ("zeros", None):
+            raise ValueError(f"{self.name}: only 'zeros' state initializers are supported, got {initializer!r}")
+        variable = xp.zeros(shape, dtype=dtype or xp.float64)
+        self._variables.append(variable)
+        return variable
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    def update_state(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state")
+
+    def result(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement result")
+
+    def reset_state(self):
+        """Zero every state variable (called between epochs)."""
+        for variable in self._variables:
+            variable[...] = 0
+
+    def __call__(self, *args, **kwargs):
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
