@@ -31,12 +31,13 @@ from striate.layers.symbolic import tree_flatten
 from striate.models import summary as summary_module
 from striate.models.functional import FunctionalGraph
 from striate.models.trainer import Trainer
+from striate.saving.model_io import SavingMixin
 from striate.tensor import Tensor
 
 __all__ = ["Model"]
 
 
-class Model(Trainer, Layer):
+class Model(SavingMixin, Trainer, Layer):
     """A trainable graph of layers.
 
     Args:

@@ -190,7 +190,11 @@ class Trainer:
         cbs = CallbackList(callback_list, self, params)
         self.stop_training = False
         self._nan_warned = False
+        self._resume_epoch = None
         cbs.on_train_begin()
+        # A callback that restored a backup (BackupAndRestore) says where to carry on.
+        if self._resume_epoch is not None:
+            initial_epoch = max(initial_epoch, int(self._resume_epoch))
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self._compiled_metrics.reset()
