@@ -258,6 +258,8 @@ def get(identifier):
     """
     if isinstance(identifier, Initializer) or (callable(identifier) and not isinstance(identifier, type)):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()  # a class, as Keras accepts: kernel_initializer=GlorotUniform
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):

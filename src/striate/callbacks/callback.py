@@ -56,7 +56,15 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
 
+    @staticmethod
+    def _with_logs(event, args):
+        # Keras always passes logs positionally (``{}`` when there are none), so user
+        # functions written as ``f(epoch, logs)`` or ``f(logs)`` (LambdaCallback) work.
+        wanted = 2 if ("_epoch_" in event or "_batch_" in event) else 1
+        return args + ({},) if len(args) < wanted else args
+
     def _dispatch(self, event, *args):
+        args = self._with_logs(event, args)
         for cb in self.callbacks:
             getattr(cb, event)(*args)
 
@@ -71,6 +79,7 @@ class CallbackList:
             listeners = self._listeners(event)
 
             def dispatch_batch(*args):
+                args = self._with_logs(event, args)
                 for fn in listeners:
                     fn(*args)
             self.__dict__[event] = dispatch_batch

@@ -33,8 +33,6 @@ class EarlyStopping(Callback):
     def on_train_begin(self, logs=None):
         self.wait, self.stopped_epoch, self.best_epoch, self.best_weights = 0, 0, 0, None
         self.tracker.reset()
-        if self.baseline is not None:
-            self.tracker.best = self.baseline
 
     @property
     def best(self):
@@ -46,11 +44,17 @@ class EarlyStopping(Callback):
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()  # so there is always something to restore
+            self.best_epoch = epoch
         self.wait += 1
         if self.tracker.improves(value):
-            self.tracker.best, self.best_epoch, self.wait = value, epoch, 0
+            # The best value is tracked even when it misses the baseline (as Keras 3), so
+            # restore_best_weights restores the best epoch; only beating the baseline
+            # as well restarts the patience count.
+            self.tracker.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
+            if self.baseline is None or self.tracker.improves(value, self.baseline):
+                self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

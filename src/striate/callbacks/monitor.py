@@ -37,7 +37,9 @@ class Monitor:
                           f"{sorted(logs or {})}", RuntimeWarning, stacklevel=3)
         return value
 
-    def improves(self, value):
+    def improves(self, value, reference=None):
+        """Whether ``value`` beats ``reference`` (default: the best so far) by more than ``min_delta``."""
+        reference = self.best if reference is None else reference
         if self.mode == "min":
-            return value < self.best - self.min_delta
-        return value > self.best + self.min_delta
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta

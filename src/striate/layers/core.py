@@ -7,6 +7,7 @@
 """
 
 import math
+import numbers
 
 from striate import activations, initializers, regularizers
 from striate.layers.base import InputSpec, Layer
@@ -15,9 +16,10 @@ __all__ = ["Dense", "Activation", "Flatten", "Reshape", "Identity", "Lambda"]
 
 
 def _positive_int(value, layer, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # numbers.Integral: sizes computed with NumPy (``y.max() + 1``) are np.int64, not int.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return value
+    return int(value)
 
 
 class Dense(Layer):

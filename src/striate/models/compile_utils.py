@@ -10,7 +10,7 @@ from striate import losses as losses_module
 from striate import metrics as metrics_module
 from striate.backend import xp
 
-__all__ = ["CompiledLoss", "CompiledMetrics", "per_output"]
+__all__ = ["CompiledLoss", "CompiledMetrics", "per_output", "check_metric_names"]
 
 
 def per_output(value, output_names, what):
@@ -30,6 +30,25 @@ def per_output(value, output_names, what):
             raise ValueError(f"compile: {what} is a list of {len(value)} entries but the model has {n} outputs")
         return list(value)
     return [value] * n
+
+
+def check_metric_names(metrics):
+    """Raise ValueError for an unknown metric name anywhere in ``metrics`` (a name, list or dict).
+
+    Lets ``compile`` reject a typo at once even when the model is not built yet and
+    the metrics themselves (which depend on the output shapes) are made later.
+    """
+    if isinstance(metrics, dict):
+        items = list(metrics.values())
+    elif isinstance(metrics, (list, tuple)):
+        items = list(metrics)
+    else:
+        items = [metrics]
+    for item in items:
+        if isinstance(item, (list, tuple, dict)):
+            check_metric_names(item)
+        elif isinstance(item, str) and item.lower() not in ("accuracy", "acc"):
+            metrics_module.get(item)
 
 
 class _FunctionLoss:
@@ -85,7 +104,7 @@ class CompiledMetrics:
 
     def __init__(self, metrics, output_names, loss_identifiers, output_shapes):
         self.output_names = list(output_names)
-        specs = per_output(metrics if metrics is not None else [], output_names, "metrics")
+        specs = per_output(metrics, output_names, "metrics")
         self.metrics = []  # (output index, log name, Metric)
         for index, (spec, loss_id, shape) in enumerate(zip(specs, loss_identifiers, output_shapes)):
             spec = [] if spec is None else (list(spec) if isinstance(spec, (list, tuple)) else [spec])

@@ -29,6 +29,8 @@ def as_array_list(data, names, what):
         if missing:
             raise ValueError(f"{what} is a dict without entries for {missing}; expected keys {names}")
         return [_to_numeric(data[n], f"{what}[{n!r}]") for n in names]
+    if isinstance(data, (list, tuple)) and len(names) == 1 and len(data) == 1 and hasattr(data[0], "shape"):
+        data = data[0]  # [x] for a one-input model, as Keras accepts (a list of arrays is a list of inputs)
     if isinstance(data, (list, tuple)) and len(names) > 1:
         if len(data) != len(names):
             raise ValueError(f"{what} has {len(data)} arrays but the model has {len(names)} ({names})")
@@ -80,10 +82,11 @@ def check_inputs(arrays, expected_shapes, names, model_name, what="x"):
     return out
 
 
-def check_targets(arrays, output_shapes, loss_identifiers, names, model_name):
+def check_targets(arrays, output_shapes, loss_identifiers, names, model_name, what="y"):
     """Check targets against the outputs and the losses that will read them.
 
     Integer class labels stay integers (sparse losses); everything else becomes floats.
+    ``what`` names the argument in errors (``'y'``, or ``'y_val'`` for validation data).
 
     Raises:
         ValueError: NaN/inf, the wrong width for one-hot labels, class ids out of range,
@@ -91,7 +94,7 @@ def check_targets(arrays, output_shapes, loss_identifiers, names, model_name):
     """
     out = []
     for y, shape, loss_id, name in zip(arrays, output_shapes, loss_identifiers, names):
-        label = "y" if len(names) == 1 else f"y for output {name!r}"
+        label = what if len(names) == 1 else f"{what} for output {name!r}"
         if y.ndim == 0 or y.shape[0] == 0:
             raise ValueError(f"{label} is empty (shape {y.shape})")
         if y.dtype.kind == "f" and not xp.isfinite(y).all():
@@ -154,20 +157,22 @@ def _check_fits(y, shape, label, model_name):
                      f"gives samples of shape {sample}")
 
 
-def check_lengths(xs, ys=None, sample_weight=None):
+def check_lengths(xs, ys=None, sample_weight=None, labels=("x", "y")):
     """The common number of samples.
+
+    ``labels`` names x and y in errors (``('x_val', 'y_val')`` for validation data).
 
     Raises:
         ValueError: when arrays disagree on the number of samples.
     """
-    counts = {len(a) for a in xs}
-    labelled = [("x", len(a)) for a in xs] + [("y", len(a)) for a in (ys or [])]
+    x_label, y_label = labels
+    labelled = [(x_label, len(a)) for a in xs] + [(y_label, len(a)) for a in (ys or [])]
     if sample_weight is not None:
         labelled.append(("sample_weight", len(sample_weight)))
     counts = {n for _, n in labelled}
     if len(counts) > 1:
         detail = ", ".join(f"{label}: {n}" for label, n in labelled)
-        raise ValueError(f"x and y must have the same number of samples, got {detail}")
+        raise ValueError(f"{x_label} and {y_label} must have the same number of samples, got {detail}")
     return counts.pop()
 
 

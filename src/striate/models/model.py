@@ -118,6 +118,8 @@ class Model(SavingMixin, Trainer, Layer):
 
     def _input_names(self):
         if self._graph is not None:
+            if isinstance(self._graph.input_structure, dict):  # Model({"name": Input(...)}): the keys name them
+                return list(self._graph.input_structure)
             return [t.node.layer.name for t in self._graph.inputs]
         return ["input"]
 
@@ -142,8 +144,15 @@ class Model(SavingMixin, Trainer, Layer):
     def _build_from_data(self, arrays):
         """Create a subclassed model's weights by calling it once on one zero sample."""
         samples = [Tensor(xp.zeros((1,) + a.shape[1:], dtype=self.dtype)) for a in arrays]
-        with no_grad():
-            outputs = self(samples[0] if len(samples) == 1 else samples, training=False)
+        # Marked built first: the call below goes through Layer.__call__, which would
+        # otherwise call build() -> _build_from_data() again, without end.
+        self.built = True
+        try:
+            with no_grad():
+                outputs = self(samples[0] if len(samples) == 1 else samples, training=False)
+        except BaseException:
+            self.built = False
+            raise
         outputs = tree_flatten(outputs, is_leaf=lambda t: isinstance(t, Tensor))
         self._subclass_shapes = ([(None,) + a.shape[1:] for a in arrays], [(None,) + o.shape[1:] for o in outputs])
         self.built = True
@@ -171,6 +180,14 @@ class Model(SavingMixin, Trainer, Layer):
         return super().compute_output_shape(input_shape)
 
     def __call__(self, inputs, *args, **kwargs):
+        if isinstance(inputs, dict) and self._graph is not None:
+            # By name, as fit and predict take them: a dict's own order need not be the model's.
+            names = self._input_names()
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f"Model {self.name!r}: the inputs dict has no entries for {missing}; "
+                                 f"expected keys {names}")
+            inputs = [inputs[n] for n in names]
         if isinstance(inputs, (list, tuple)) and self._graph is not None and len(self._graph.inputs) == 1 \
                 and len(inputs) == 1:
             inputs = inputs[0]

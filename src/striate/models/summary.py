@@ -28,6 +28,15 @@ def _shape_text(layer):
     return str(shape)
 
 
+def _type_name(layer):
+    from striate.models.model import Model
+
+    # Keras's class for a model made from inputs and outputs is ``Functional``.
+    if type(layer) is Model and layer._graph is not None:
+        return "Functional"
+    return type(layer).__name__
+
+
 def _connected_to(model, layer):
     if not layer._inbound_nodes or model._graph is None:
         return ""
@@ -53,7 +62,7 @@ def format_summary(model, line_length=None, show_trainable=False):
         headers.append("Trainable")
     rows = []
     for layer in model.layers:
-        row = [f"{layer.name} ({type(layer).__name__})", _shape_text(layer), _format_count(layer.count_params())]
+        row = [f"{layer.name} ({_type_name(layer)})", _shape_text(layer), _format_count(layer.count_params())]
         if functional:
             row.append(_connected_to(model, layer))
         if show_trainable:

@@ -7,6 +7,7 @@ events; the progress bar and the history are callbacks like any other, so
 """
 
 import math
+import numbers
 import warnings
 
 from striate import optimizers, random
@@ -17,7 +18,7 @@ from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
 from striate.layers.base import training_scope
 from striate.models import data as D
-from striate.models.compile_utils import CompiledLoss, CompiledMetrics
+from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
 from striate.tensor import Tensor
 
 __all__ = ["Trainer"]
@@ -49,21 +50,27 @@ class Trainer:
         """
         if weighted_metrics:
             raise ValueError("compile: weighted_metrics is not supported; pass sample_weight to fit instead")
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        names = self._output_names()
-        self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
-        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
-        self._compiled_metrics = None
-        self.compiled = True
+        # Everything is resolved before anything is set, so a failed compile leaves the
+        # model (and a previous compile) as it was.
+        optimizer = optimizers.get(optimizer)
+        compiled_loss = CompiledLoss(loss, loss_weights, self._output_names()) if loss is not None else None
         if self.built:
-            self._build_metrics()
+            compiled_metrics = self._new_metrics(metrics, compiled_loss)
+        else:
+            check_metric_names(metrics)  # the metrics themselves need the output shapes
+            compiled_metrics = None
+        self.optimizer, self.loss = optimizer, loss
+        self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
+        self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self.compiled = True
+
+    def _new_metrics(self, metrics, compiled_loss):
+        names = self._output_names()
+        loss_ids = compiled_loss.identifiers if compiled_loss else [None] * len(names)
+        return CompiledMetrics(metrics, names, loss_ids, self._output_shapes())
 
     def _build_metrics(self):
-        names = self._output_names()
-        loss_ids = self._compiled_loss.identifiers if self._compiled_loss else [None] * len(names)
-        self._compiled_metrics = CompiledMetrics(self._compile_args["metrics"], names, loss_ids,
-                                                 self._output_shapes())
+        self._compiled_metrics = self._new_metrics(self._compile_args["metrics"], self._compiled_loss)
 
     @property
     def metrics_names(self):
@@ -88,14 +95,16 @@ class Trainer:
         if self._compiled_metrics is None:
             self._build_metrics()
         names = self._output_names()
-        ys = D.as_array_list(y, names, "y" if what == "x" else what.replace("x", "y"))
-        ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name)
+        y_what = "y" if what == "x" else what.replace("x", "y")
+        ys = D.as_array_list(y, names, y_what)
+        ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name, y_what)
         if sample_weight is not None:
             sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
             if sample_weight.ndim != 1 or not xp.isfinite(sample_weight).all() or (sample_weight < 0).any():
+                low = float(sample_weight.min()) if sample_weight.size else None
                 raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
-                                 f"got shape {sample_weight.shape}")
-        n = D.check_lengths(xs, ys, sample_weight)
+                                 f"got shape {sample_weight.shape} with minimum {low}")
+        n = D.check_lengths(xs, ys, sample_weight, labels=(what, y_what))
         return xs, ys, sample_weight, n
 
     # ---- one step ------------------------------------------------------------------------
@@ -110,10 +119,13 @@ class Trainer:
         y_preds = self._forward(xs, training=True)
         loss, parts = self._compiled_loss(ys, y_preds, sample_weight, self.losses)
         variables = self.trainable_weights
-        for v in variables:
-            v.grad = None
-        loss.backward()
-        self.optimizer.apply([v.grad for v in variables], variables)
+        # A fully frozen model still trains "nothing" and reports its loss, as in Keras;
+        # its loss has no graph to run backward through.
+        if variables and loss.requires_grad:
+            for v in variables:
+                v.grad = None
+            loss.backward()
+            self.optimizer.apply([v.grad for v in variables], variables)
         self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
                                       sample_weight)
         return loss
@@ -168,7 +180,8 @@ class Trainer:
         if validation_data is not None:
             val = self._prepare_validation(validation_data)
         elif validation_split:
-            split = n - int(math.floor(n * validation_split))
+            # Keras's rule: the first floor(n * (1 - split)) samples train (10 samples at 0.25: 7 + 3).
+            split = int(math.floor(n * (1.0 - validation_split)))
             if split <= 0 or split >= n:
                 raise ValueError(f"validation_split={validation_split} leaves no samples for training or "
                                  f"validation out of {n}")
@@ -182,7 +195,9 @@ class Trainer:
             steps = min(steps, int(steps_per_epoch))
 
         self.history = History()
-        callback_list = [self.history] + list(callbacks or [])
+        # History last, as in Keras: it then records what other callbacks add to the
+        # epoch's logs (LearningRateScheduler and ReduceLROnPlateau log 'learning_rate').
+        callback_list = list(callbacks or []) + [self.history]
         if verbose:
             callback_list.insert(0, ProgbarLogger())
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
@@ -359,6 +374,15 @@ def _check_epochs(epochs, initial_epoch):
 
 def _apply_class_weight(class_weight, y, sample_weight):
     """Multiply per-class weights into the sample weights (class = label id or argmax of one-hot)."""
+    if class_weight is None:
+        return sample_weight
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class id: weight}}, got {type(class_weight).__name__}")
+    for cls, weight in class_weight.items():
+        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or cls < 0:
+            raise ValueError(f"class_weight keys must be class ids (integers >= 0), got {cls!r}")
+        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not math.isfinite(weight) or weight < 0:
+            raise ValueError(f"class_weight[{cls}] must be a finite non-negative number, got {weight!r}")
     if not class_weight:
         return sample_weight
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
