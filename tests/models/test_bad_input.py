@@ -199,9 +199,11 @@ def test_unknown_activation_names_the_activation():
 
 @pytest.mark.parametrize("method", ["fit", "evaluate", "train_on_batch", "test_on_batch"])
 def test_training_methods_before_compile(method):
-    # Keras raises RuntimeError here too ("You must call compile() before ...").
+    # Keras raises RuntimeError here ("You must call compile() before ..."); the issue asks for a
+    # ValueError: NotCompiledError is both.
     model = make_model(compiled=False)
-    assert_fails_cleanly(model, lambda: getattr(model, method)(x, labels), RuntimeError,
+    assert issubclass(striate.models.NotCompiledError, RuntimeError)
+    assert_fails_cleanly(model, lambda: getattr(model, method)(x, labels), ValueError,
                          rf"call compile\(optimizer=\.\.\., loss=\.\.\.\) before {method}\(\)")
 
 

@@ -21,7 +21,15 @@ from striate.models import data as D
 from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
 from striate.tensor import Tensor
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "NotCompiledError"]
+
+
+class NotCompiledError(RuntimeError, ValueError):
+    """Training or evaluating a model that was never compiled.
+
+    Keras raises RuntimeError here; it is also a ValueError, so code that treats
+    every bad call as a ValueError catches it too.
+    """
 
 
 class Trainer:
@@ -80,7 +88,7 @@ class Trainer:
 
     def _require_compiled(self, method):
         if not self.compiled or self._compiled_loss is None:
-            raise RuntimeError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
+            raise NotCompiledError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
 
     # ---- data preparation ------------------------------------------------------------
     def _prepare_x(self, x, what="x"):
@@ -165,7 +173,7 @@ class Trainer:
             ``loss``, metric names and their ``val_`` versions to per-epoch lists.
 
         Raises:
-            RuntimeError: before ``compile``.
+            NotCompiledError: before ``compile`` (a RuntimeError, as in Keras, and a ValueError).
             ValueError / TypeError: for bad data or arguments, before any weight changes.
         """
         self._require_compiled("fit")
