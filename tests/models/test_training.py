@@ -324,3 +324,33 @@ def test_a_nan_loss_warns_once_naming_the_epoch_and_batch():
     assert len(ours) == 1
     assert issubclass(ours[0].category, RuntimeWarning)
     assert "epoch 1, batch" in str(ours[0].message) and "TerminateOnNaN" in str(ours[0].message)
+
+
+def test_ctrl_c_during_the_optimizer_step_is_held_until_the_step_is_complete(monkeypatch):
+    import os
+    import signal
+
+    import numpy as np
+    import pytest
+
+    import striate
+
+    model = striate.Sequential([striate.Input(shape=(3,)), striate.layers.Dense(4), striate.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 3), dtype="float32"), np.zeros((8, 1), dtype="float32")
+    before = model.get_weights()
+    original_apply = model.optimizer.apply
+    applied = []
+
+    def apply_with_interrupt(grads, variables):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of the update
+        original_apply(grads, variables)
+        applied.append(True)
+
+    monkeypatch.setattr(model.optimizer, "apply", apply_with_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.train_on_batch(x, y)
+    assert applied == [True]  # the whole update went through before the interrupt was raised
+    after = model.get_weights()
+    assert all(not np.array_equal(a, b) for a, b in zip(before[::2], after[::2]))
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

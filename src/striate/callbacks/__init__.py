@@ -11,3 +11,9 @@ from striate.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "Progbar", "EarlyStopping", "CSVLogger",
            "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau", "LambdaCallback"]
+
+from striate.callbacks.backup_and_restore import BackupAndRestore  # noqa: E402  (saving needs the callbacks above)
+from striate.callbacks.gradient_norm import GradientNormLogger  # noqa: E402
+from striate.callbacks.model_checkpoint import ModelCheckpoint  # noqa: E402
+
+__all__ += ["ModelCheckpoint", "BackupAndRestore", "GradientNormLogger"]

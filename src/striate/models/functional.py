@@ -35,9 +35,10 @@ class FunctionalGraph:
                 if not is_keras_tensor(t):
                     raise ValueError(f"Model {label} must be symbolic tensors from Input() and layer calls, got {t!r}")
         self.nodes = self._topological_nodes()
-        self.layers = []
+        self.layers, seen = [], set()
         for node in [t.node for t in self.inputs] + self.nodes:
-            if all(node.layer is not known for known in self.layers):
+            if id(node.layer) not in seen:  # a shared layer is listed once, at its first use
+                seen.add(id(node.layer))
                 self.layers.append(node.layer)
 
     def _topological_nodes(self):

@@ -6,8 +6,11 @@ events; the progress bar and the history are callbacks like any other, so
 ``fit`` itself never prints.
 """
 
+import contextlib
 import math
 import numbers
+import signal
+import threading
 import warnings
 
 from striate import optimizers, random
@@ -133,7 +136,8 @@ class Trainer:
             for v in variables:
                 v.grad = None
             loss.backward()
-            self.optimizer.apply([v.grad for v in variables], variables)
+            with _interrupts_deferred():
+                self.optimizer.apply([v.grad for v in variables], variables)
         self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
                                       sample_weight)
         return loss
@@ -205,6 +209,8 @@ class Trainer:
         self.history = History()
         # History last, as in Keras: it then records what other callbacks add to the
         # epoch's logs (LearningRateScheduler and ReduceLROnPlateau log 'learning_rate').
+        # Keras's order: the user's callbacks, then the progress bar, then History, so both
+        # see what the user's callbacks added to the logs (learning_rate, gradient_norm).
         callback_list = list(callbacks or []) + [self.history]
         if verbose:
             callback_list.insert(0, ProgbarLogger())
@@ -277,7 +283,7 @@ class Trainer:
         callback_list = list(callbacks or [])
         steps_total = math.ceil(n / batch_size) if steps is None else int(steps)
         if verbose:
-            callback_list.insert(0, ProgbarLogger())
+            callback_list.append(ProgbarLogger())
         cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "evaluate"})
         logs = self._evaluate_arrays(xs, ys, sw, batch_size, cbs, steps)
         if return_dict:
@@ -316,7 +322,7 @@ class Trainer:
         steps_total = math.ceil(n / batch_size)
         callback_list = list(callbacks or [])
         if verbose:
-            callback_list.insert(0, ProgbarLogger())
+            callback_list.append(ProgbarLogger())
         cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "predict"})
         cbs.on_predict_begin()
         chunks = []
@@ -364,6 +370,28 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Hold a Ctrl-C until the block ends, so an optimizer step updates all weights or none.
+
+    Only the main thread receives signals, so elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received:
+            if callable(previous):
+                previous(signal.SIGINT, received[0])  # Python's default handler raises KeyboardInterrupt
+            elif previous == signal.SIG_DFL:
+                raise KeyboardInterrupt
 
 
 def _check_verbose(verbose):

@@ -11,15 +11,30 @@ ever imported or evaluated because a config says so.
 ('Dense', 3)
 """
 
-from striate.layers.symbolic import KerasTensor, is_keras_tensor, tree_map
+import contextlib
+import contextvars
+import math
 
-__all__ = ["register_keras_serializable", "get_registered_object", "serialize_layer", "deserialize_layer",
-           "functional_config", "functional_from_config", "SerializationError"]
+import numpy as np
+
+from striate.layers.symbolic import KerasTensor, is_keras_tensor, tree_map
+from striate.saving.errors import SavingError
+
+__all__ = ["register_keras_serializable", "get_registered_object", "registered_objects", "serialize_layer",
+           "deserialize_layer", "functional_config", "functional_from_config", "allocation_budget",
+           "count_layer_configs", "SerializationError", "MAX_SAMPLE_ELEMENTS", "MAX_CONFIG_LAYERS"]
 
 _CUSTOM = {}
+# Set by allocation_budget() while a file is loaded: layers made from its config are watched.
+_BUDGET = contextvars.ContextVar("striate_allocation_budget", default=None)
+# The largest input sample (product of an input shape's known sizes) a loaded config may declare.
+MAX_SAMPLE_ELEMENTS = 2 ** 26
+# The most layers a loaded config may name. Building a Sequential of n layers costs O(n^3) today
+# (each add re-traces the graph), so this bound is what keeps a hostile file from hanging the loader.
+MAX_CONFIG_LAYERS = 1000
 
 
-class SerializationError(ValueError):
+class SerializationError(SavingError, ValueError):
     """A config that cannot be turned back into layers (unknown class, bad structure)."""
 
 
@@ -41,6 +56,12 @@ def register_keras_serializable(package="Custom", name=None):
         cls._registered_name = key
         return cls
     return decorator
+
+
+def registered_objects():
+    """A copy of the registry of :func:`register_keras_serializable`: ``{name: class or function}``
+    (each under ``'package>Name'`` and, unless taken, its plain name)."""
+    return dict(_CUSTOM)
 
 
 def _builtin_classes():
@@ -84,19 +105,134 @@ def deserialize_layer(config, custom_objects=None):
     """
     if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
         raise SerializationError(f"a layer config must be a dict with a 'class_name' string, got {type(config).__name__}")
+    from striate.layers.core import Lambda
+
     cls = get_registered_object(config["class_name"], custom_objects)
     if cls is None:
         raise SerializationError(f"unknown layer class {config['class_name']!r}: register custom layers with "
                                  "striate.saving.register_keras_serializable or pass custom_objects")
+    if cls is Lambda:
+        raise SerializationError("a Lambda layer holds Python code, which striate never loads from a config; "
+                                 "write a layer subclass and register it instead")
     inner = config.get("config", {})
     if not isinstance(inner, dict):
         raise SerializationError(f"the config of {config['class_name']!r} must be a dict")
+    budget = _BUDGET.get()
+    if budget is not None:
+        _check_sample_shapes(inner, config["class_name"])
     try:
         if config["class_name"] in ("Functional", "Model", "Sequential") or hasattr(cls, "_graph"):
-            return cls.from_config(inner, custom_objects=custom_objects)
-        return cls.from_config(dict(inner))
+            layer = cls.from_config(inner, custom_objects=custom_objects)
+        else:
+            layer = cls.from_config(dict(inner))
     except (TypeError, ValueError, KeyError) as error:
-        raise SerializationError(f"could not rebuild layer {config['class_name']!r} from its config: {error}") from error
+        raise SerializationError(f"could not rebuild layer {config['class_name']!r} from its config: "
+                                 f"{error}") from error
+    if budget is not None:
+        budget.watch(layer)
+    return layer
+
+
+def count_layer_configs(config, limit=None):
+    """The number of layer configs (dicts with a ``class_name``) anywhere in ``config``.
+
+    Walks iteratively (a deeply nested config cannot exhaust the stack).
+
+    Raises:
+        SerializationError: as soon as the count passes ``limit`` (default
+            :data:`MAX_CONFIG_LAYERS`).
+    """
+    limit = MAX_CONFIG_LAYERS if limit is None else limit
+    count, stack = 0, [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "class_name" in item:
+                count += 1
+                if count > limit:
+                    raise SerializationError(f"the config names more than {limit} layers; refused when loading "
+                                             "(raise striate.saving.serialization.MAX_CONFIG_LAYERS to allow it)")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _check_sample_shapes(config, class_name):
+    """Refuse an input shape so large that merely tracing the graph would allocate too much."""
+    for key in ("batch_shape", "batch_input_shape", "input_shape", "shape"):
+        shape = config.get(key)
+        if isinstance(shape, list) and all(isinstance(n, int) or n is None for n in shape):
+            sizes = [n for n in (shape[1:] if key.startswith("batch") else shape) if n is not None]
+            if math.prod(abs(n) for n in sizes) > MAX_SAMPLE_ELEMENTS:
+                raise SerializationError(f"layer {class_name!r} declares {key}={shape}: more than "
+                                         f"{MAX_SAMPLE_ELEMENTS} values per sample, refused when loading")
+
+
+class _Budget:
+    """Bytes of weights that the layers of one loaded config may still create."""
+
+    def __init__(self, nbytes):
+        self.total = self.left = int(nbytes)
+        self.watched = []
+
+    def watch(self, layer):
+        for each in [layer] + layer._flatten_layers():
+            if "add_weight" not in each.__dict__:
+                self._guard(each)
+
+    def _guard(self, layer):
+        original = layer.add_weight  # the class's method, bound to this layer
+
+        def add_weight(*args, **kwargs):
+            # shape and dtype are add_weight's 1st and 3rd parameters
+            shape = args[0] if args else kwargs.get("shape")
+            dtype = args[2] if len(args) > 2 else kwargs.get("dtype")
+            try:
+                size = math.prod(int(n) for n in (shape or ())) * np.dtype(dtype or layer.dtype).itemsize
+            except (TypeError, ValueError):
+                size = 0  # not a shape: add_weight itself will refuse it
+            if size > self.left:
+                raise SerializationError(f"layer {layer.name!r} asks for a weight of shape {tuple(shape)} "
+                                         f"({size} bytes), beyond the {self.total} bytes that loading this file "
+                                         "may allocate: the config asks for far more than the file's weights")
+            self.left -= size
+            return original(*args, **kwargs)
+
+        object.__setattr__(layer, "add_weight", add_weight)  # an instance attribute shadows the method
+        self.watched.append(layer)
+
+    def release(self):
+        for layer in self.watched:
+            layer.__dict__.pop("add_weight", None)
+        self.watched = []
+
+
+@contextlib.contextmanager
+def allocation_budget(nbytes):
+    """Context manager: layers that :func:`deserialize_layer` makes inside it may create at
+    most ``nbytes`` of weights in total, and may not declare input samples of more than
+    :data:`MAX_SAMPLE_ELEMENTS` values.
+
+    A model file's config must not be able to allocate more than the file's own
+    weights: a few hundred bytes of JSON could otherwise ask for ``Dense(10**6)``
+    on an input of 10**6 features (4 TB) before any check of the weights.
+
+    >>> from striate.layers import Dense
+    >>> with allocation_budget(64):
+    ...     layer = deserialize_layer(serialize_layer(Dense(100, name="big")))
+    ...     layer(np.zeros((1, 100)))
+    Traceback (most recent call last):
+    ...
+    striate.saving.serialization.SerializationError: layer 'big' asks for a weight of shape (100, 100) (40000 bytes), ...
+    """
+    budget = _Budget(nbytes)
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+        budget.release()
 
 
 def functional_config(model):
