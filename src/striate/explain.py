@@ -69,8 +69,9 @@ class BackpropTrace:
 
         lines = [f"forward   v_0 = x = {show(self.values[0])}"]
         for i, name in enumerate(self.layer_names):
-            lines.append(f"layer {i} ({name}):  v̄_{i + 1} = {show(self.pre_activations[i])}")
-            lines.append(f"{'':>19}v_{i + 1} = {show(self.values[i + 1])}")
+            label = f"layer {i} ({name}):  "
+            lines.append(f"{label}v̄_{i + 1} = {show(self.pre_activations[i])}")
+            lines.append(f"{'':>{len(label)}}v_{i + 1} = {show(self.values[i + 1])}")
         lines.append(f"loss      J = {self.loss:.{precision}g}")
         lines.append(f"backward  δ_{len(self.layer_names)} = ∂J/∂v_{len(self.layer_names)} = {show(self.node_grads[-1])}")
         for i in reversed(range(len(self.layer_names))):
