@@ -9,6 +9,7 @@ True
 
 import inspect
 
+from striate._config_registry import CustomScope, from_config_dict
 from striate.losses.crossentropy import (BinaryCrossentropy, CategoricalCrossentropy, KLDivergence,
                                          SparseCategoricalCrossentropy, binary_crossentropy,
                                          categorical_crossentropy, kl_divergence,
@@ -47,7 +48,7 @@ ALL_OBJECTS_DICT.update({
     "logcosh": log_cosh, "huber_loss": huber,
 })
 _MODULES = ("striate.losses", "keras.losses", None)
-_custom_scope = {}  # custom_objects of the deserialize calls in progress (nested configs see them)
+_custom_scope = CustomScope()  # custom_objects of the deserialize calls in progress
 
 
 def serialize(loss):
@@ -78,23 +79,10 @@ def deserialize(config, custom_objects=None):
     Raises:
         ValueError: for an unknown name, listing the known ones.
     """
-    objects = {**ALL_OBJECTS_DICT, **_custom_scope, **(custom_objects or {})}
+    objects = {**ALL_OBJECTS_DICT, **_custom_scope.objects, **(custom_objects or {})}
     if isinstance(config, str):
         return _lookup(config, objects)
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"deserialize: expected a name or a dict with 'class_name', got {config!r}")
-    if config.get("module") not in _MODULES and config["class_name"] not in objects:
-        raise ValueError(f"deserialize: unknown module {config.get('module')!r}")
-    if config["class_name"] == "function":
-        return _lookup(config["config"], objects)
-    cls = _lookup(config["class_name"], objects)
-    saved = dict(_custom_scope)
-    _custom_scope.update(custom_objects or {})  # e.g. the function inside a LossFunctionWrapper's config
-    try:
-        return cls.from_config(config.get("config") or {})
-    finally:
-        _custom_scope.clear()
-        _custom_scope.update(saved)
+    return from_config_dict(config, objects, _MODULES, _custom_scope, custom_objects, _lookup)
 
 
 def _lookup(name, objects):

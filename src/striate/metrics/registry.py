@@ -9,6 +9,7 @@ and ``serialize``/``deserialize`` for saving.
 
 import inspect
 
+from striate._config_registry import CustomScope, from_config_dict
 from striate.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                       SparseCategoricalAccuracy, SparseTopKCategoricalAccuracy,
                                       TopKCategoricalAccuracy, accuracy, binary_accuracy,
@@ -39,7 +40,7 @@ ALL_OBJECTS_DICT.update({"auc": AUC, "acc": Accuracy, "mse": MeanSquaredError, "
                          "mae": MeanAbsoluteError, "MAE": MeanAbsoluteError, "rmse": RootMeanSquaredError})
 _FUNCTIONS_DICT = {fn.__name__: fn for fn in _FUNCTIONS}
 _MODULES = ("striate.metrics", "keras.metrics", None)
-_custom_scope = {}  # custom_objects of the deserialize calls in progress (nested configs see them)
+_custom_scope = CustomScope()  # custom_objects of the deserialize calls in progress
 
 
 def serialize(metric):
@@ -67,24 +68,11 @@ def deserialize(config, custom_objects=None):
     Raises:
         ValueError: for an unknown name, listing the known ones.
     """
-    objects = {**ALL_OBJECTS_DICT, **_FUNCTIONS_DICT, **_custom_scope, **(custom_objects or {})}
+    objects = {**ALL_OBJECTS_DICT, **_FUNCTIONS_DICT, **_custom_scope.objects, **(custom_objects or {})}
     if isinstance(config, str):
         obj = _lookup(config, objects)
         return obj() if inspect.isclass(obj) else obj
-    if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"deserialize: expected a name or a dict with 'class_name', got {config!r}")
-    if config.get("module") not in _MODULES and config["class_name"] not in objects:
-        raise ValueError(f"deserialize: unknown module {config.get('module')!r}")
-    if config["class_name"] == "function":
-        return _lookup(config["config"], objects)
-    cls = _lookup(config["class_name"], objects)
-    saved = dict(_custom_scope)
-    _custom_scope.update(custom_objects or {})  # e.g. the function inside a MeanMetricWrapper's config
-    try:
-        return cls.from_config(config.get("config") or {})
-    finally:
-        _custom_scope.clear()
-        _custom_scope.update(saved)
+    return from_config_dict(config, objects, _MODULES, _custom_scope, custom_objects, _lookup)
 
 
 def _lookup(name, objects):
