@@ -11,7 +11,7 @@ Activations, softmax, dropout and friends are short compositions of the ops in
 
 import math
 
-from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, Sigmoid, Tanh,
+from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, ReLU, Sigmoid, Tanh,
                               Where)
 from striate.backend import xp
 from striate.tensor import Tensor, as_tensor
@@ -79,8 +79,7 @@ def linear(x):
 
 def relu(x):
     """max(x, 0), with gradient 0 at 0 (as TensorFlow and PyTorch)."""
-    x = _tensor(x)
-    return Where.apply(x, 0.0, condition=x.data > 0)
+    return ReLU.apply(_tensor(x))
 
 
 def relu6(x):

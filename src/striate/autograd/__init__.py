@@ -1,16 +1,18 @@
 """The primitive ops: one small class each, forward and backward side by side."""
 
-from striate.autograd.elementwise import (Abs, Add, Cast, Div, Exp, Log, Maximum, Mul, Neg, Pow,
+from striate.autograd.conv import Conv
+from striate.autograd.elementwise import (Abs, Add, Cast, Div, Exp, Log, Maximum, Mul, Neg, Pow, ReLU,
                                           Sigmoid, Sub, Tanh, Where)
 from striate.autograd.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from striate.autograd.linalg import MatMul
 from striate.autograd.movement import BroadcastTo, Concatenate, GetItem, Pad, Reshape, Transpose
+from striate.autograd.pooling import AvgPool, MaxPool
 from striate.autograd.reduce import Max, Sum
 from striate.autograd.softmax import LogSoftmax
 
 __all__ = [
     "Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast",
-    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Maximum", "Where",
+    "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Maximum", "Where", "ReLU",
     "Sigmoid", "Tanh", "Cast", "Sum", "Max", "Reshape", "Transpose", "GetItem",
-    "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax",
+    "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax", "Conv", "MaxPool", "AvgPool",
 ]

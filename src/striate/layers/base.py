@@ -20,6 +20,7 @@ returns symbolic outputs whose shapes come from ``compute_output_shape``.
 
 import contextlib
 import inspect
+import re
 
 from striate import backend, initializers, regularizers
 from striate.autograd import no_grad
@@ -74,12 +75,9 @@ class InputSpec:
 
 
 def _snake_case(name):
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """Keras's automatic layer name: 'BatchNormalization' -> 'batch_normalization', 'Conv2D' -> 'conv2d'."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Layer:

@@ -8,6 +8,7 @@ paths through the graph (residual connections) simply read the same values and
 backprop sums their gradients.
 """
 
+from striate.autograd.function import is_grad_enabled
 from striate.layers.symbolic import is_keras_tensor, tree_flatten, tree_map
 from striate.tensor import Tensor
 
@@ -35,6 +36,7 @@ class FunctionalGraph:
                 if not is_keras_tensor(t):
                     raise ValueError(f"Model {label} must be symbolic tensors from Input() and layer calls, got {t!r}")
         self.nodes = self._topological_nodes()
+        self._last_use = self._last_uses()
         self.layers, seen = [], set()
         for node in [t.node for t in self.inputs] + self.nodes:
             if id(node.layer) not in seen:  # a shared layer is listed once, at its first use
@@ -62,6 +64,16 @@ class FunctionalGraph:
             stack.extend((t, False) for t in reversed(node.inputs) if id(t) not in input_ids)
         return order
 
+    def _last_uses(self):
+        """id(KerasTensor) -> index of the last node that reads it (outputs are never freed)."""
+        last = {}
+        for index, node in enumerate(self.nodes):
+            for t in node.inputs:
+                last[id(t)] = index
+        for t in self.outputs:
+            last.pop(id(t), None)
+        return last
+
     def run(self, inputs, training=None):
         """Evaluate the graph on real Tensors given in the order of :attr:`inputs`.
 
@@ -69,7 +81,10 @@ class FunctionalGraph:
             The output Tensors in the structure of ``outputs``.
         """
         values = {id(t): value for t, value in zip(self.inputs, inputs)}
-        for node in self.nodes:
+        # Without a graph to keep for backward, each value is dropped after its last
+        # reader, so inference holds a few activations at a time, not all of them.
+        free = not is_grad_enabled()
+        for index, node in enumerate(self.nodes):
             args = tree_map(lambda t: values[id(t)], node.input_structure, is_leaf=is_keras_tensor)
             kwargs = dict(node.kwargs)
             if training is not None and "training" not in kwargs:
@@ -77,4 +92,8 @@ class FunctionalGraph:
             result = node.layer(args, *node.args, **kwargs)
             for t, value in zip(node.outputs, tree_flatten(result, is_leaf=lambda v: isinstance(v, Tensor))):
                 values[id(t)] = value
+            if free:
+                for t in node.inputs:
+                    if self._last_use.get(id(t)) == index:
+                        values.pop(id(t), None)
         return tree_map(lambda t: values[id(t)], self.output_structure, is_leaf=is_keras_tensor)

@@ -136,7 +136,7 @@ class Trainer:
             for v in variables:
                 v.grad = None
             loss.backward()
-            with _interrupts_deferred():
+            with _GUARD.update():
                 self.optimizer.apply([v.grad for v in variables], variables)
         self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
                                       sample_weight)
@@ -207,19 +207,21 @@ class Trainer:
             steps = min(steps, int(steps_per_epoch))
 
         self.history = History()
-        # History last, as in Keras: it then records what other callbacks add to the
-        # epoch's logs (LearningRateScheduler and ReduceLROnPlateau log 'learning_rate').
         # Keras's order: the user's callbacks, then the progress bar, then History, so both
-        # see what the user's callbacks added to the logs (learning_rate, gradient_norm).
-        callback_list = list(callbacks or []) + [self.history]
-        if verbose:
-            callback_list.insert(0, ProgbarLogger())
+        # see what the user's callbacks add to the logs (learning_rate, gradient_norm).
+        callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else []) + [self.history]
         params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
                   "samples": n, "mode": "fit"}
         cbs = CallbackList(callback_list, self, params)
         self.stop_training = False
         self._nan_warned = False
         self._resume_epoch = None
+        with _GUARD.installed():
+            return self._fit_loop(cbs, xs, ys, sample_weight, val, n, batch_size, steps, epochs, initial_epoch,
+                                  shuffle, validation_freq, validation_batch_size, validation_steps)
+
+    def _fit_loop(self, cbs, xs, ys, sample_weight, val, n, batch_size, steps, epochs, initial_epoch, shuffle,
+                  validation_freq, validation_batch_size, validation_steps):
         cbs.on_train_begin()
         # A callback that restored a backup (BackupAndRestore) says where to carry on.
         if self._resume_epoch is not None:
@@ -345,7 +347,8 @@ class Trainer:
         xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
         sw = _apply_class_weight(class_weight, ys[0], sw)
         self._compiled_metrics.reset()
-        self.train_step(xs, ys, sw)
+        with _GUARD.installed():
+            self.train_step(xs, ys, sw)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -372,26 +375,56 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
 
-@contextlib.contextmanager
-def _interrupts_deferred():
-    """Hold a Ctrl-C until the block ends, so an optimizer step updates all weights or none.
+class _UpdateGuard:
+    """Holds a Ctrl-C that arrives during an optimizer step until the step is complete,
+    so an update changes all weights or none.
 
-    Only the main thread receives signals, so elsewhere this does nothing.
+    ``installed()`` puts the SIGINT handler in place once per fit (swapping handlers
+    every step would cost ~10 us); ``update()`` marks the critical section, which
+    costs two attribute writes. Only the main thread receives signals, so elsewhere
+    nothing is installed and nothing is deferred.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if received:
-            if callable(previous):
-                previous(signal.SIGINT, received[0])  # Python's default handler raises KeyboardInterrupt
-            elif previous == signal.SIG_DFL:
+
+    def __init__(self):
+        self.active = False
+        self.in_update = False
+        self.pending = False
+        self.previous = None
+
+    @contextlib.contextmanager
+    def installed(self):
+        if self.active or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self.previous = signal.signal(signal.SIGINT, self._handle)
+        self.active = True
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, self.previous)
+            self.active = False
+
+    def _handle(self, signum, frame):
+        if self.in_update:
+            self.pending = True
+        elif callable(self.previous):
+            self.previous(signum, frame)  # Python's default handler raises KeyboardInterrupt
+        elif self.previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def update(self):
+        self.in_update = True
+        try:
+            yield
+        finally:
+            self.in_update = False
+            if self.pending:
+                self.pending = False
                 raise KeyboardInterrupt
+
+
+_GUARD = _UpdateGuard()
 
 
 def _check_verbose(verbose):
