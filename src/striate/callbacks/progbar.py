@@ -90,8 +90,18 @@ class Progbar:
         self.stream.flush()
 
 
+def _in_notebook():
+    """Whether this process is a Jupyter kernel (not merely one that imported ipykernel)."""
+    ipython = sys.modules.get("IPython")
+    try:
+        shell = ipython.get_ipython() if ipython is not None else None
+    except Exception:  # an IPython too old or half-imported: assume a plain process
+        return False
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def _is_interactive(stream):
-    if "ipykernel" in sys.modules:
+    if _in_notebook():
         return True
     isatty = getattr(stream, "isatty", None)
     try:
