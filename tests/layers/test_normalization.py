@@ -26,7 +26,9 @@ def rng_array(shape, seed=0, loc=0.0, scale=1.0, dtype="float32"):
 
 
 # ---- forward against NumPy ------------------------------------------------------------------
-@pytest.mark.parametrize("shape, axis", [((8, 3), -1), ((4, 5, 6, 3), -1), ((4, 3, 5, 6), 1), ((4, 5, 3, 2), 2)])
+# (16, 4, 4, 8) and (32, 16) exercise the primitive's wide layout (rows of 128 and 64 positions).
+@pytest.mark.parametrize("shape, axis", [((8, 3), -1), ((32, 16), -1), ((4, 5, 6, 3), -1), ((16, 4, 4, 8), -1),
+                                         ((4, 3, 5, 6), 1), ((4, 5, 3, 2), 2)])
 def test_batch_norm_training_forward_and_moving_statistics(shape, axis):
     x = rng_array(shape, loc=2.0, scale=3.0)
     bn = BatchNormalization(axis=axis, momentum=0.9, epsilon=1e-3,
@@ -111,7 +113,7 @@ def _torch_bn(channels, momentum, eps):
 
 
 def test_batch_norm_matches_pytorch_in_training_and_eval():
-    n, h, w, c = 4, 5, 6, 3
+    n, h, w, c = 4, 4, 8, 4
     momentum, eps = 0.9, 1e-3
     torch, tbn = _torch_bn(c, momentum, eps)
     bn = BatchNormalization(momentum=momentum, epsilon=eps)

@@ -2,7 +2,7 @@
 
 LayerNormalization and batch norm's inference pass are compositions of Tensor
 ops, so their gradients come from the chain rule. Batch norm's training pass
-is the fused primitive ``striate.autograd.normalization.BatchNorm`` (about 2x
+is the fused primitive ``striate.autograd.normalization.BatchNorm`` (3-5x
 faster than the composition on conv-net activations; its docstring has the
 measurements); no layer here writes a backward.
 

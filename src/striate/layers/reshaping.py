@@ -477,7 +477,9 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
-        self.n = _int_tuple(n, 1, "n", f"RepeatVector {self.name!r}")[0]
+        if not _is_int(n) or n < 1:
+            raise ValueError(f"RepeatVector {self.name!r}: n must be a positive int, got {n!r}")
+        self.n = int(n)
         self.input_spec = InputSpec(ndim=2)
 
     def call(self, inputs):
