@@ -38,6 +38,7 @@ import math
 from striate._windows import as_tuple, padding_amounts, span
 from striate.autograd import _im2col
 from striate.autograd._im2col import WindowPlan
+from striate.autograd._parallel import over_batch
 from striate.autograd._workspace import chunks, workspace
 from striate.autograd.function import Function
 from striate.backend import xp
@@ -164,32 +165,43 @@ class ConvGeometry:
         self.grad_key = ("conv-dy", tuple((sl.start, sl.stop, sl.step) for sl in dst[1:]))
 
     # ---- the three passes -------------------------------------------------------
-    def forward(self, x, w, b):
+    def forward(self, x, w, b, relu=False):
         n = x.shape[0]
         w2 = w.reshape(self.ksize * self.c, self.f)  # (K*C, F)
         if self.pointwise:
             y = x.reshape(-1, self.c) @ w2  # (N*O, F)
             if b is not None:
                 add_bias(y, b)
+            if relu:
+                xp.maximum(y, 0, out=y)
             return y.reshape((n,) + self.out + (self.f,))
         y = xp.empty((n,) + self.out + (self.f,), dtype=x.dtype)
-        for n0, n1 in chunks(n, self.windows.positions * self.ksize * self.c * x.itemsize):
-            cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
-            out = y[n0:n1].reshape(-1, self.f)  # (rows, F), a view into y
-            xp.matmul(cols if self.x_layout == "rows" else cols.T, w2, out=out)
-            if b is not None:
-                add_bias(out, b)  # while the chunk is still in the cache
+        per_sample = self.windows.positions * self.ksize * self.c * x.itemsize
+
+        def part(start, stop):  # one thread's share of the batch, in cache-sized chunks
+            for n0, n1 in chunks(stop - start, per_sample):
+                n0, n1 = start + n0, start + n1
+                cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
+                out = y[n0:n1].reshape(-1, self.f)  # (rows, F), a view into y
+                xp.matmul(cols if self.x_layout == "rows" else cols.T, w2, out=out)
+                if b is not None:
+                    add_bias(out, b)  # while the chunk is still in the cache
+                if relu:  # likewise: no extra pass over the whole output
+                    xp.maximum(out, workspace("conv-zeros", out.shape, out.dtype, fill=0), out=out)
+
+        over_batch(part, n, per_sample * n)
         return y
 
-    def backward(self, x, w, dy, need_x, need_w):
-        """``(dx, dw)``; each None when not needed."""
+    def backward(self, x, w, dy, need_x, need_w, need_b=False, y=None):
+        """``(dx, dw, db)``; each None when not needed. ``y``: the output of a fused ReLU,
+        whose mask gates ``dy`` chunk by chunk."""
         n, f, c = x.shape[0], self.f, self.c
         if self.pointwise:
-            dy2 = dy.reshape(-1, f)  # (N*O, F)
+            dy2 = dy.reshape(-1, f) if y is None else dy.reshape(-1, f) * (y.reshape(-1, f) > 0)  # (N*O, F)
             dx = (dy2 @ w.reshape(c, f).T).reshape(x.shape) if need_x else None
             dw = (x.reshape(-1, c).T @ dy2).reshape(w.shape) if need_w else None
-            return dx, dw
-        dx = dw2 = None
+            return dx, dw, bias_gradient(dy2) if need_b else None
+        dx = None
         if need_x and self.dx_mode == "corr" and self.grad_empty:  # every output reads padding only
             dx, need_x = xp.zeros(x.shape, dtype=dy.dtype), False
         elif need_x:
@@ -201,26 +213,41 @@ class ConvGeometry:
             else:
                 wt2 = xp.ascontiguousarray(w.reshape(self.ksize, c, f).swapaxes(1, 2))  # (K, F, C): w[tap].T
         per_sample = self.windows.positions * self.ksize * (c + f) * x.itemsize
-        for n0, n1 in chunks(n, per_sample):
-            dyc = dy[n0:n1].reshape(-1, f)  # (rows, F)
-            if need_w:
-                cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
-                part = cols.T @ dyc if self.x_layout == "rows" else cols @ dyc  # (K*C, F)
-                if dw2 is None:
-                    dw2 = part
-                else:
-                    dw2 += part
-            if need_x:
-                self._input_gradient(dy, dyc, wt2, dx, n0, n1)
-        if need_w and dw2 is None:  # an empty batch
-            dw2 = xp.zeros(w.shape, dtype=dy.dtype)
-        return dx, None if dw2 is None else dw2.reshape(w.shape)
 
-    def _input_gradient(self, dy, dyc, wt2, dx, n0, n1):
+        # With a fused ReLU the gated dy exists only chunk by chunk, and dx's correlation reads that.
+        need_x_corr = y is not None and need_x and self.dx_mode == "corr"
+
+        def part(start, stop):  # one thread's share: its slice of dx, its partial dw and db
+            dw2 = db = None
+            for n0, n1 in chunks(stop - start, per_sample):
+                n0, n1 = start + n0, start + n1
+                dyc = dy[n0:n1].reshape(-1, f)  # (rows, F)
+                if y is not None:  # the fused ReLU's gradient, while the chunk is in the cache
+                    dyc = dyc * (y[n0:n1].reshape(-1, f) > 0)
+                if need_b:
+                    db = bias_gradient(dyc) if db is None else db + bias_gradient(dyc)
+                if need_w:
+                    cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
+                    chunk_dw = cols.T @ dyc if self.x_layout == "rows" else cols @ dyc  # (K*C, F)
+                    if dw2 is None:
+                        dw2 = chunk_dw
+                    else:
+                        dw2 += chunk_dw
+                if need_x:
+                    gated = dyc.reshape((n1 - n0,) + self.out + (f,)) if need_x_corr else dy
+                    self._input_gradient(gated, dyc, wt2, dx, n0, n1, n0 if need_x_corr else 0)
+            return dw2, db
+
+        results = over_batch(part, n, per_sample * n)
+        return dx, _sum_parts([r[0] for r in results], w.shape, dy.dtype) if need_w else None, \
+            _sum_parts([r[1] for r in results], (f,), dy.dtype) if need_b else None
+
+    def _input_gradient(self, dy, dyc, wt2, dx, n0, n1, offset):
+        """dx[n0:n1] from this chunk's dy (``dy[n0 - offset : n1 - offset]``; ``dyc`` as rows)."""
         if self.dx_mode == "corr":
             key = self.grad_key + (self.grad_windows.padded, self.f)
             spread = workspace(key, (n1 - n0,) + self.grad_windows.padded + (self.f,), dy.dtype, fill=0)
-            spread[self.grad_dst] = dy[n0:n1][self.grad_src]  # zeros elsewhere stay zero
+            spread[self.grad_dst] = dy[n0 - offset:n1 - offset][self.grad_src]  # zeros elsewhere stay zero
             cols = self.grad_windows.columns(spread, self.dy_layout, "conv-dy")
             xp.matmul(cols if self.dy_layout == "rows" else cols.T, wt2, out=dx[n0:n1].reshape(-1, self.c))
             return
@@ -245,6 +272,17 @@ class ConvGeometry:
         return buf
 
 
+def _sum_parts(parts, shape, dtype):
+    """The sum of the threads' partial sums (zeros for an empty batch), reshaped."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return xp.zeros(shape, dtype=dtype)
+    total = parts[0]
+    for extra in parts[1:]:
+        total += extra
+    return total.reshape(shape)
+
+
 class Conv(Function):
     """Channels-last N-d convolution (cross-correlation) with an optional fused bias.
 
@@ -261,6 +299,10 @@ class Conv(Function):
         strides, dilation: one int per spatial axis (default 1).
         padding: 'valid', 'same' (Keras/TensorFlow rule, odd zero after), 'causal'
             (zeros before only) or explicit ``((before, after), ...)``.
+        relu: apply ``max(., 0)`` to the output, fused: each chunk is rectified while
+            it is still in the cache, and backward gates ``dy`` chunk by chunk, which
+            saves two passes over the output that a separate ReLU makes (about 2 ms
+            for a 64x32x32x32 float32 output, read from memory).
 
     Output shape: ``(N, *O, F)`` with, per axis, ``O = (n + before + after - span) // s + 1``
     and ``span = (k - 1) * d + 1``; so 'valid' gives ``(n - span) // s + 1`` and
@@ -271,7 +313,7 @@ class Conv(Function):
             the kernel is larger than the padded input.
     """
 
-    def forward(self, x, w, b=None, strides=None, padding="valid", dilation=None):
+    def forward(self, x, w, b=None, strides=None, padding="valid", dilation=None, relu=False):
         rank = w.ndim - 2
         if type(strides) is not tuple:
             strides = as_tuple(1 if strides is None else strides, rank, "strides")
@@ -280,12 +322,11 @@ class Conv(Function):
         if not isinstance(padding, str):
             padding = tuple(tuple(p) for p in padding)
         geo = ConvGeometry.get(x.shape, w.shape, strides, padding, dilation)
-        self.saved = (x, w, geo, b is not None)
-        return geo.forward(x, w, b)
+        y = geo.forward(x, w, b, relu)
+        self.saved = (x, w, geo, b is not None, y if relu else None)
+        return y
 
     def backward(self, dy):
-        x, w, geo, has_bias = self.saved
+        x, w, geo, has_bias, relu_output = self.saved
         need = self.needs_grad
-        dx, dw = geo.backward(x, w, dy, need[0], need[1])
-        db = bias_gradient(dy.reshape(-1, geo.f)) if has_bias and need[2] else None
-        return dx, dw, db
+        return geo.backward(x, w, dy, need[0], need[1], has_bias and len(need) > 2 and need[2], relu_output)

@@ -1,5 +1,6 @@
 """Matrix multiplication, the op where dense networks spend their time."""
 
+from striate.autograd import _parallel
 from striate.autograd.function import Function, unbroadcast
 from striate.backend import xp
 
@@ -16,6 +17,8 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
+        if a.ndim == 2 and b.ndim == 2:
+            return _parallel.matmul(a, b)
         return a @ b
 
     def backward(self, dy):
@@ -24,11 +27,14 @@ class MatMul(Function):
             return self._backward_vector(dy)
         da = db = None
         if self.needs_grad[0]:
-            da = unbroadcast(dy @ xp.swapaxes(b, -1, -2), a.shape)
+            if a.ndim == 2 and b.ndim == 2:
+                da = _parallel.matmul(dy, b.T)
+            else:
+                da = unbroadcast(dy @ xp.swapaxes(b, -1, -2), a.shape)
         if self.needs_grad[1]:
             if b.ndim == 2:
                 # (K, M) = (N*..., K)^T (N*..., M)
-                db = a.reshape(-1, a.shape[-1]).T @ dy.reshape(-1, dy.shape[-1])
+                db = _parallel.matmul_tn(a.reshape(-1, a.shape[-1]), dy.reshape(-1, dy.shape[-1]))
             else:
                 db = unbroadcast(xp.swapaxes(a, -1, -2) @ dy, b.shape)
         return da, db

@@ -93,6 +93,9 @@ class _Conv(Layer):
 
     rank = None
 
+    # Its batch is split over striate's threads in fit/predict (see backend.striate_threads).
+    splits_work = True
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
@@ -146,7 +149,10 @@ class _Conv(Layer):
         self.built = True
 
     def call(self, inputs):
+        fused = self.groups == 1 and self.activation is F.relu
         try:
+            if fused:  # the primitive rectifies chunk by chunk (see Conv)
+                return self._conv(inputs, self.kernel, self.bias, relu=True)
             if self.groups == 1:
                 y = self._conv(inputs, self.kernel, self.bias)
             else:  # Keras's layout: group g reads channels g*C/G.. and makes filters g*F/G..
@@ -159,8 +165,9 @@ class _Conv(Layer):
             raise ValueError(f"{self._label()}: {error}") from None
         return self.activation(y)
 
-    def _conv(self, x, kernel, bias):
-        return Conv.apply(x, kernel, bias, strides=self.strides, padding=self.padding, dilation=self.dilation_rate)
+    def _conv(self, x, kernel, bias, relu=False):
+        return Conv.apply(x, kernel, bias, strides=self.strides, padding=self.padding, dilation=self.dilation_rate,
+                          relu=relu)
 
     def compute_output_shape(self, input_shape):
         if len(input_shape) != self.rank + 2:

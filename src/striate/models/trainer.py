@@ -7,13 +7,14 @@ events; the progress bar and the history are callbacks like any other, so
 """
 
 import contextlib
+import functools
 import math
 import numbers
 import signal
 import threading
 import warnings
 
-from striate import optimizers, random
+from striate import backend, optimizers, random
 from striate.autograd import no_grad
 from striate.backend import xp
 from striate.callbacks.callback import CallbackList
@@ -25,6 +26,16 @@ from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_me
 from striate.tensor import Tensor
 
 __all__ = ["Trainer", "NotCompiledError"]
+
+
+def _on_striate_threads(method):
+    """Run ``method`` inside ``backend.striate_threads()``: one BLAS thread, striate's own
+    threads for the convolutions and large matrix products (see there why)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with backend.striate_threads(enabled=self._splits_work()):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 class NotCompiledError(RuntimeError, ValueError):
@@ -89,6 +100,10 @@ class Trainer:
             return ["loss"]
         return list(self._compiled_metrics.result())
 
+    def _splits_work(self):
+        """Whether some layer (a convolution, pooling) does work that striate's threads split."""
+        return any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers())
+
     def _require_compiled(self, method):
         if not self.compiled or self._compiled_loss is None:
             raise NotCompiledError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
@@ -151,6 +166,7 @@ class Trainer:
         return loss
 
     # ---- fit ---------------------------------------------------------------------------------
+    @_on_striate_threads
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
@@ -270,6 +286,7 @@ class Trainer:
                           stacklevel=3)
 
     # ---- evaluate ------------------------------------------------------------------------------
+    @_on_striate_threads
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False):
         """Loss and metrics on ``(x, y)``, batched, without training.
@@ -311,6 +328,7 @@ class Trainer:
         return logs
 
     # ---- predict -------------------------------------------------------------------------------
+    @_on_striate_threads
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Outputs for ``x`` computed in batches (no gradients, inference mode).
 
@@ -341,6 +359,7 @@ class Trainer:
         return results[0] if len(results) == 1 else results
 
     # ---- single batches --------------------------------------------------------------------------
+    @_on_striate_threads
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
@@ -351,6 +370,7 @@ class Trainer:
             self.train_step(xs, ys, sw)
         return self._batch_result(return_dict)
 
+    @_on_striate_threads
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch without training."""
         self._require_compiled("test_on_batch")
@@ -359,6 +379,7 @@ class Trainer:
         self.test_step(xs, ys, sw)
         return self._batch_result(return_dict)
 
+    @_on_striate_threads
     def predict_on_batch(self, x):
         """Outputs for one batch (no batching, no callbacks)."""
         xs = self._prepare_x(x)
