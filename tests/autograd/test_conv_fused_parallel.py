@@ -93,3 +93,69 @@ def test_over_batch_waits_for_every_part_and_reraises():
         _parallel.over_batch(part, 8, work_bytes=1 << 30) if backend.num_threads() > 1 else part(0, 8)
     if backend.num_threads() > 1:
         assert done  # the other part finished before the error surfaced
+
+
+@pytest.mark.parametrize("pool,strides,padding", [(2, None, "valid"), (3, 2, "same")])
+def test_max_pool_split_over_threads_gives_the_serial_result(monkeypatch, pool, strides, padding):
+    from striate.autograd import MaxPool
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((12, 20, 20, 8)).astype("float32")
+    x[:, ::4, ::4, :] = 5.0  # ties inside windows: the first maximum gets the gradient
+    seed = None
+
+    def run():
+        nonlocal seed
+        t = striate.Tensor(x, requires_grad=True)
+        out = MaxPool.apply(t, pool=pool, strides=strides, padding=padding)
+        seed = rng.standard_normal(out.shape).astype("float32") if seed is None else seed
+        out.backward(seed)
+        return out.data, t.grad
+
+    monkeypatch.setattr(backend, "num_threads", lambda: 1)
+    serial = run()
+    monkeypatch.setattr(backend, "num_threads", lambda: 3)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
+    parallel = run()
+    for got, want in zip(parallel, serial):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_batch_norm_split_over_threads_gives_the_serial_result(monkeypatch):
+    from striate.autograd import BatchNorm
+
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((16, 16, 16, 12)) * 3 + 50).astype("float32")  # a large mean: no cancellation
+    gamma, beta = rng.standard_normal(12).astype("float32"), rng.standard_normal(12).astype("float32")
+    seed = rng.standard_normal(x.shape).astype("float32")
+
+    def run():
+        tensors = [striate.Tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+        stats = {}
+        out = BatchNorm.apply(*tensors, axis=-1, epsilon=1e-3, statistics=stats)
+        out.backward(seed)
+        return [out.data, stats["mean"], stats["variance"]] + [t.grad for t in tensors]
+
+    monkeypatch.setattr(backend, "num_threads", lambda: 1)
+    serial = run()
+    monkeypatch.setattr(backend, "num_threads", lambda: 3)
+    monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 0)
+    parallel = run()
+    for got, want in zip(parallel, serial):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+    # and against float64 NumPy, for the large-mean case
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=(0, 1, 2)), x64.var(axis=(0, 1, 2))
+    x_hat = (x64 - mean) / np.sqrt(var + 1e-3)
+    np.testing.assert_allclose(parallel[0], x_hat * gamma + beta, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(parallel[4], (seed * x_hat).sum(axis=(0, 1, 2)), rtol=1e-3, atol=1e-2)
+
+
+def test_channel_affine_matches_numpy_and_passes_gradcheck():
+    from striate.autograd import ChannelAffine
+
+    rng = np.random.default_rng(5)
+    x, scale, shift = rng.standard_normal((3, 4, 5, 6)), rng.standard_normal(6), rng.standard_normal(6)
+    out = ChannelAffine.apply(striate.Tensor(x), striate.Tensor(scale), striate.Tensor(shift))
+    np.testing.assert_allclose(out.data, x * scale + shift, rtol=1e-12)
+    assert striate.gradcheck(lambda a, s, t: ChannelAffine.apply(a, s, t), x, scale, shift)

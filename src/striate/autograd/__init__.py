@@ -5,7 +5,7 @@ from striate.autograd.elementwise import (Abs, Add, Cast, Div, Exp, Log, Maximum
                                           Sigmoid, Sub, Tanh, Where)
 from striate.autograd.function import Function, enable_grad, is_grad_enabled, no_grad, unbroadcast
 from striate.autograd.linalg import MatMul
-from striate.autograd.normalization import BatchNorm
+from striate.autograd.normalization import BatchNorm, ChannelAffine
 from striate.autograd.movement import BroadcastTo, Concatenate, GetItem, Pad, Reshape, Transpose
 from striate.autograd.pooling import AvgPool, MaxPool
 from striate.autograd.reduce import Max, Sum
@@ -15,5 +15,5 @@ __all__ = [
     "Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast",
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Maximum", "Where", "ReLU",
     "Sigmoid", "Tanh", "Cast", "Sum", "Max", "Reshape", "Transpose", "GetItem",
-    "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax", "Conv", "MaxPool", "AvgPool", "BatchNorm",
+    "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax", "Conv", "MaxPool", "AvgPool", "BatchNorm", "ChannelAffine",
 ]

@@ -5,6 +5,7 @@ by ``unbroadcast`` (the adjoint of broadcasting), and skips the inputs that need
 no gradient.
 """
 
+from striate.autograd._parallel import over_batch
 from striate.autograd._workspace import workspace
 from striate.autograd.function import Function, unbroadcast
 from striate.backend import xp
@@ -152,13 +153,22 @@ class ReLU(Function):
     """
 
     def forward(self, a):
+        if a.ndim == 0:
+            self.saved = y = xp.maximum(a, 0)
+            return y
         zeros = workspace(("relu-zeros",), a.shape, a.dtype, fill=0)  # never written: stays zero
-        y = xp.maximum(a, zeros)
+        y = xp.empty_like(a)
+        over_batch(lambda i, j: xp.maximum(a[i:j], zeros[i:j], out=y[i:j]), len(a), a.nbytes)
         self.saved = y
         return y
 
     def backward(self, dy):
-        return (dy * (self.saved > 0),)
+        y = self.saved
+        if dy.ndim == 0:
+            return (dy * (y > 0),)
+        dx = xp.empty_like(dy)
+        over_batch(lambda i, j: xp.multiply(dy[i:j], y[i:j] > 0, out=dx[i:j]), len(dy), dy.nbytes)
+        return (dx,)
 
 
 class Sigmoid(Function):

@@ -30,10 +30,11 @@ formula, finite differences and PyTorch.
 
 import math
 
+from striate.autograd._parallel import over_batch
 from striate.autograd.function import Function
 from striate.backend import xp
 
-__all__ = ["BatchNorm"]
+__all__ = ["BatchNorm", "ChannelAffine"]
 
 
 class _Layout:
@@ -67,6 +68,12 @@ class BatchNorm(Function):
     ``axis`` (the features axis; every other axis is reduced), ``epsilon``, and
     ``statistics``: an optional dict that receives the batch ``'mean'`` and
     ``'variance'`` ``(C,)`` for the layer's moving averages.
+
+    Each pass over the activation runs on striate's threads, each thread on its own
+    rows (reductions add the threads' partial sums). The forward writes one array,
+    which becomes the output; the backward keeps no normalised copy, only ``x``
+    (which the graph holds anyway), and rebuilds ``x - mean`` in cache-sized blocks
+    where the variance-like sums need it, so cancellation never eats their digits.
     """
 
     def forward(self, x, gamma, beta, axis=-1, epsilon=1e-3, statistics=None):
@@ -76,31 +83,112 @@ class BatchNorm(Function):
         n = moved.size // c
         layout = _Layout(n, c)
         xw = moved.reshape(layout.shape)                      # (M/k, k*C); copies only when axis is not last
-        mean = layout.column_sums(xw) / n
-        x_hat = xw - layout.wide(mean)
-        variance = layout.column_dots(x_hat, x_hat) / n
+        rows = xw.shape[0]
+        mean = _total(over_batch(lambda a, b: layout.column_sums(xw[a:b]), rows, xw.nbytes)) / n
+        out = xp.empty_like(xw)
+        wide_mean = layout.wide(mean)
+
+        def centre(a, b):  # out = x - mean, and its sum of squares
+            xp.subtract(xw[a:b], wide_mean, out=out[a:b])
+            return layout.column_dots(out[a:b], out[a:b])
+
+        variance = _total(over_batch(centre, rows, xw.nbytes)) / n
         inv = 1.0 / xp.sqrt(variance + epsilon)
-        x_hat *= layout.wide(inv)
-        y = x_hat * layout.wide(gamma) if gamma is not None else x_hat.copy()
-        if beta is not None:
-            y += layout.wide(beta)
+        scale = inv if gamma is None else gamma * inv
+        wide_scale = layout.wide(scale)
+        wide_beta = None if beta is None else layout.wide(beta)
+
+        def finish(a, b):  # out = (x - mean) * scale + beta, in place
+            out[a:b] *= wide_scale
+            if wide_beta is not None:
+                out[a:b] += wide_beta
+
+        over_batch(finish, rows, xw.nbytes)
         if statistics is not None:
             statistics["mean"], statistics["variance"] = mean, variance
-        self.saved = (x_hat, inv, gamma, axis, moved.shape, layout)
-        return xp.moveaxis(y.reshape(moved.shape), -1, axis)
+        self.saved = (xw, mean, inv, scale, axis, moved.shape, layout)
+        return xp.moveaxis(out.reshape(moved.shape), -1, axis)
 
     def backward(self, dy):
-        x_hat, inv, gamma, axis, moved_shape, layout = self.saved
+        xw, mean, inv, scale, axis, moved_shape, layout = self.saved
         dw = xp.moveaxis(dy, axis, -1).reshape(layout.shape)  # (M/k, k*C)
-        n = x_hat.size // layout.c
-        dbeta = layout.column_sums(dw)
-        dgamma = layout.column_dots(dw, x_hat)
+        n, rows = xw.size // layout.c, xw.shape[0]
+        wide_mean = layout.wide(mean)
+
+        def sums(a, b):  # sum(dy) and sum(dy * (x - mean)), the centring done block by block
+            total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
+            for i in range(a, b, _BLOCK_ROWS):
+                j = min(b, i + _BLOCK_ROWS)
+                total_dyx = total_dyx + layout.column_dots(dw[i:j], xw[i:j] - wide_mean)
+            return xp.stack([total_dy, total_dyx])
+
+        dbeta, centred_dot = _total(over_batch(sums, rows, 2 * xw.nbytes))
+        dgamma = centred_dot * inv                            # sum(dy * x_hat)
         dx = None
         if self.needs_grad[0]:
-            scale = inv if gamma is None else gamma * inv
-            dx = dw * layout.wide(scale)
-            correction = x_hat * layout.wide(scale * dgamma / n)
-            correction += layout.wide(scale * dbeta / n)
-            dx -= correction
-            dx = xp.moveaxis(dx.reshape(moved_shape), -1, axis)
+            # dx = scale * (dy - dbeta/n - x_hat * dgamma/n) = A dy + B x + C, per channel
+            b_coef = -scale * inv * dgamma / n
+            c_coef = -scale * dbeta / n - b_coef * mean
+            wide_a, wide_b, wide_c = layout.wide(scale), layout.wide(b_coef), layout.wide(c_coef)
+            dxw = xp.empty_like(dw)
+
+            def gradient(a, b):
+                xp.multiply(dw[a:b], wide_a, out=dxw[a:b])
+                for i in range(a, b, _BLOCK_ROWS):
+                    j = min(b, i + _BLOCK_ROWS)
+                    dxw[i:j] += xw[i:j] * wide_b
+                dxw[a:b] += wide_c
+
+            over_batch(gradient, rows, 2 * xw.nbytes)
+            dx = xp.moveaxis(dxw.reshape(moved_shape), -1, axis)
         return (dx, dgamma if self.needs_grad[1] else None, dbeta if self.needs_grad[2] else None)
+
+
+class ChannelAffine(Function):
+    """``x * scale + shift`` with per-channel ``scale`` and ``shift`` (``(C,)``) on the last axis.
+
+    Batch normalisation in inference mode. Why a primitive: the composition makes
+    two passes over the activation, each broadcasting a short vector row by row
+    and on one thread; this makes one pass, over wide rows, on striate's threads
+    (network (e) at batch 256: 3 passes of ~2.5 ms per layer -> 1). Backward:
+    ``dx = dy * scale``, ``dscale = sum(dy * x)``, ``dshift = sum(dy)``.
+    """
+
+    def forward(self, x, scale, shift):
+        c = x.shape[-1]
+        layout = _Layout(x.size // c, c)
+        xw = x.reshape(layout.shape)                          # (M/k, k*C)
+        out = xp.empty_like(xw)
+        wide_scale, wide_shift = layout.wide(scale), layout.wide(shift)
+
+        def part(a, b):
+            xp.multiply(xw[a:b], wide_scale, out=out[a:b])
+            out[a:b] += wide_shift
+
+        over_batch(part, xw.shape[0], xw.nbytes)
+        self.saved = (xw, scale, layout, x.shape)
+        return out.reshape(x.shape)
+
+    def backward(self, dy):
+        xw, scale, layout, shape = self.saved
+        dw = dy.reshape(layout.shape)
+        dx = dscale = dshift = None
+        if self.needs_grad[0]:
+            dx = (dw * layout.wide(scale)).reshape(shape)
+        if self.needs_grad[1]:
+            dscale = layout.column_dots(dw, xw)
+        if self.needs_grad[2]:
+            dshift = layout.column_sums(dw)
+        return dx, dscale, dshift
+
+
+# Rows of the (M/k, k*C) view per block of the temporaries above: ~256 KiB, so they stay in the cache.
+_BLOCK_ROWS = 64
+
+
+def _total(parts):
+    """The sum of the threads' partial results."""
+    total = parts[0]
+    for extra in parts[1:]:
+        total = total + extra
+    return total

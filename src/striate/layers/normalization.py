@@ -20,7 +20,7 @@ measurements); no layer here writes a backward.
 """
 
 from striate import initializers, regularizers
-from striate.autograd.normalization import BatchNorm
+from striate.autograd.normalization import BatchNorm, ChannelAffine
 from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
 from striate.tensor import Tensor
@@ -177,6 +177,8 @@ class BatchNormalization(Layer):
             factor, shift = Tensor(inv), Tensor(-mean * inv)
         if self.beta is not None:
             shift = shift + self.beta
+        if self._broadcast_shape is None:  # features last: one fused pass (see ChannelAffine)
+            return ChannelAffine.apply(x, factor, shift)
         return x * self._per_feature(factor) + self._per_feature(shift)
 
     def compute_output_shape(self, input_shape):
