@@ -2,7 +2,7 @@
 
 For every network and mode (training: forward + loss + backward + optimizer
 step; inference: forward only, batch 256) the two libraries alternate chunk by
-chunk in this one process (as ``timing.alternate``, with a pause before each
+chunk in this one process (``timing.alternate``, with a pause before each
 chunk so that the other library's spinning threads are asleep), on the same data, and the
 table gives the median throughput of each, their ratio (> 1: striate faster),
 the share of this machine's float32 GEMM peak (measured in the same run with a
@@ -58,7 +58,7 @@ os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import Result  # noqa: E402
+from timing import alternate  # noqa: E402
 
 import striate  # noqa: E402
 from striate import layers as L  # noqa: E402
@@ -213,29 +213,6 @@ def torch_step(net, mode, batch=None):
         with torch.no_grad():
             model(xt)
     return infer
-
-
-def alternate(contenders, calls_per_chunk, chunks, warmup, pause=0.2, clock=time.perf_counter):
-    """``timing.alternate`` with an untimed ``pause`` before each chunk.
-
-    Both libraries keep their worker threads spinning for a while after their
-    last call (OpenBLAS for ~2^28 cycles, about 0.1 s here; libgomp for its spin
-    count) before they sleep. On two cores those spinning threads would steal
-    the next contender's cores at the start of its chunk, so each chunk starts
-    once the other library's threads are asleep.
-    """
-    for fn in contenders.values():
-        for _ in range(warmup):
-            fn()
-    samples = {name: [] for name in contenders}
-    for _ in range(chunks):
-        for name, fn in contenders.items():
-            time.sleep(pause)
-            start = clock()
-            for _ in range(calls_per_chunk):
-                fn()
-            samples[name].append((clock() - start) / calls_per_chunk)
-    return Result(samples)
 
 
 def gemm_peak(n=2048, repeats=5, clock=time.perf_counter):

@@ -82,7 +82,7 @@ def side_by_side(ours, theirs, chunks, chunk_s):
     """Median per-call seconds of ``ours`` and ``theirs``, timed in alternating chunks."""
     per_call = max(timed(ours, 1), timed(theirs, 1))  # also the first warm-up
     result = alternate({"striate": ours, "reference": theirs}, calls_per_chunk=max(1, int(chunk_s / per_call)),
-                       chunks=chunks, warmup=1)
+                       chunks=chunks, warmup=1, pause=0.0)  # single-threaded on both sides: no spinning threads
     return result.median("striate"), result.median("reference")
 
 

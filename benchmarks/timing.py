@@ -30,14 +30,22 @@ class Result:
         return self.median(reference) / self.median(contender)
 
 
-def alternate(contenders, calls_per_chunk=10, chunks=7, warmup=3):
-    """Time each ``name -> function()`` in alternating chunks.
+def alternate(contenders, calls_per_chunk=10, chunks=7, warmup=3, pause=0.2, clock=time.perf_counter):
+    """Time each ``name -> function()`` in alternating chunks, after an untimed ``pause``.
+
+    Both libraries keep their worker threads spinning for a while after their
+    last call (OpenBLAS for ~2^28 cycles, about 0.1 s here; libgomp for its spin
+    count) before they sleep. On two cores those spinning threads would steal
+    the next contender's cores at the start of its chunk, so each chunk starts
+    ``pause`` seconds after the previous one ended, once the other side's threads are asleep.
 
     Args:
         contenders: dict of name -> zero-argument function.
         calls_per_chunk: calls timed together (one chunk).
         chunks: chunks per contender; the median is reported.
         warmup: untimed calls of each contender first.
+        pause: untimed seconds of sleep before each chunk.
+        clock: ``time.perf_counter`` (wall clock) or ``time.process_time`` (CPU time).
     """
     for fn in contenders.values():
         for _ in range(warmup):
@@ -45,10 +53,11 @@ def alternate(contenders, calls_per_chunk=10, chunks=7, warmup=3):
     samples = {name: [] for name in contenders}
     for _ in range(chunks):
         for name, fn in contenders.items():
-            start = time.perf_counter()
+            time.sleep(pause)
+            start = clock()
             for _ in range(calls_per_chunk):
                 fn()
-            samples[name].append((time.perf_counter() - start) / calls_per_chunk)
+            samples[name].append((clock() - start) / calls_per_chunk)
     return Result(samples)
 
 

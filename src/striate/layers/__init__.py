@@ -14,8 +14,9 @@ from striate.layers.pooling import (AveragePooling1D, AveragePooling2D, AverageP
 from striate.layers.normalization import BatchNormalization, LayerNormalization
 from striate.layers.regularization import (ActivityRegularization, GaussianDropout, GaussianNoise, SpatialDropout1D,
                                            SpatialDropout2D, SpatialDropout3D)
-from striate.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
-                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
+from striate.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, ZeroPadding1D,
+                                      ZeroPadding2D, ZeroPadding3D)
+from striate.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Flatten", "Reshape", "Identity",
