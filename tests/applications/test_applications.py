@@ -187,4 +187,4 @@ def test_example_runs_one_epoch_on_a_slice(name, tmp_path, capsys):
     assert status == 0
     printed = capsys.readouterr().out
     assert "test accuracy:" in printed and f"target >= {module.TARGET:.2f}" in printed
-    assert (tmp_path / "training_curves.png").is_file() and (tmp_path / "first_layer_filters.png").is_file()
+    assert all((tmp_path / png).is_file() for png in ("training_curves.png", "first_layer_filters.png", "confusion_matrix.png"))
