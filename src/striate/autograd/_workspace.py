@@ -27,7 +27,7 @@ import threading
 
 from striate.backend import xp
 
-__all__ = ["workspace", "chunks", "clear", "CHUNK_BYTES", "MAX_CACHED_BYTES"]
+__all__ = ["workspace", "zeros", "chunks", "clear", "CHUNK_BYTES", "MAX_CACHED_BYTES"]
 
 # Columns per chunk: a few MiB stay in this machine's 32 MiB L3 cache beside the
 # GEMM's packed panels, and big enough that OpenBLAS's two threads stay busy.
@@ -78,6 +78,31 @@ def workspace(key, shape, dtype, fill=None):
         kept.views.clear()
     kept.views[(key, shape, dtype, fill)] = view
     return view
+
+
+_ZEROS = {}  # dtype -> flat read-only zeros, shared by every thread
+_ZEROS_LOCK = threading.Lock()
+
+
+def zeros(shape, dtype):
+    """A read-only array of zeros of ``shape``: a view of one flat buffer per dtype.
+
+    ``maximum(a, zeros)`` is twice as fast as ``maximum(a, 0)`` in NumPy, and as the
+    buffer is never written, all threads share it (a per-thread workspace would keep
+    a copy per thread and per trailing shape).
+    """
+    dtype = xp.dtype(dtype)
+    size = math.prod(shape)
+    buf = _ZEROS.get(dtype)
+    if buf is None or buf.size < size:
+        with _ZEROS_LOCK:
+            buf = _ZEROS.get(dtype)
+            if buf is None or buf.size < size:
+                buf = xp.zeros(size, dtype)
+                buf.flags.writeable = False
+                if buf.nbytes <= MAX_CACHED_BYTES:
+                    _ZEROS[dtype] = buf  # views of a smaller, older buffer stay valid
+    return buf[:size].reshape(shape)
 
 
 def chunks(n, bytes_per_sample, target=None):

@@ -39,7 +39,7 @@ from striate._windows import as_tuple, padding_amounts, span
 from striate.autograd import _im2col
 from striate.autograd._im2col import WindowPlan
 from striate.autograd._parallel import over_batch
-from striate.autograd._workspace import chunks, workspace
+from striate.autograd._workspace import chunks, workspace, zeros
 from striate.autograd.function import Function
 from striate.backend import xp
 
@@ -187,7 +187,7 @@ class ConvGeometry:
                 if b is not None:
                     add_bias(out, b)  # while the chunk is still in the cache
                 if relu:  # likewise: no extra pass over the whole output
-                    xp.maximum(out, workspace("conv-zeros", out.shape, out.dtype, fill=0), out=out)
+                    xp.maximum(out, zeros(out.shape, out.dtype), out=out)
 
         over_batch(part, n, per_sample * n)
         return y

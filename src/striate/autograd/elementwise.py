@@ -6,7 +6,7 @@ no gradient.
 """
 
 from striate.autograd._parallel import over_batch
-from striate.autograd._workspace import workspace
+from striate.autograd._workspace import zeros as shared_zeros
 from striate.autograd.function import Function, unbroadcast
 from striate.backend import xp
 
@@ -148,7 +148,7 @@ class ReLU(Function):
     A primitive for speed and memory, though ``where(a > 0, a, 0)`` computes the
     same: ``np.where`` branches per element and runs 15-25x slower than a
     branch-free maximum on inputs of random sign, and ``np.maximum`` with a
-    scalar 0 is 2x slower than with an array of zeros (kept per shape). Backward
+    scalar 0 is 2x slower than with an array of zeros (one read-only buffer shared by all). Backward
     reads the mask from the output, which the graph keeps anyway: no extra memory.
     """
 
@@ -156,7 +156,7 @@ class ReLU(Function):
         if a.ndim == 0:
             self.saved = y = xp.maximum(a, 0)
             return y
-        zeros = workspace(("relu-zeros",), a.shape, a.dtype, fill=0)  # never written: stays zero
+        zeros = shared_zeros(a.shape, a.dtype)
         y = xp.empty_like(a)
         over_batch(lambda i, j: xp.maximum(a[i:j], zeros[i:j], out=y[i:j]), len(a), a.nbytes)
         self.saved = y
