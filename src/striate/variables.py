@@ -34,8 +34,7 @@ class Variable(Tensor):
             array = array.astype(floatx(), copy=False)
         super().__init__(array, requires_grad=False, name=name)
         self.path = name
-        self._trainable = bool(trainable)
-        self.requires_grad = self._trainable and self.data.dtype.kind == "f"
+        self.trainable = trainable
 
     @property
     def trainable(self):
@@ -44,7 +43,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        self.requires_grad = self._trainable
+        self.requires_grad = self._trainable and self.data.dtype.kind == "f"  # only floats have gradients
 
     @property
     def value(self):

@@ -40,6 +40,7 @@ next run resumes.
 import os
 
 from striate.callbacks.callback import Callback
+from striate.callbacks.save_frequency import SaveFrequency
 from striate.saving.atomic import atomic_write, fsync_directory
 from striate.saving.errors import ModelFileError
 from striate.saving.format import read_tensors, write_tensors
@@ -84,16 +85,16 @@ class BackupAndRestore(Callback):
             raise TypeError(f"BackupAndRestore: backup_dir must be a path, got {type(backup_dir).__name__}") from None
         if not backup_dir:
             raise ValueError("BackupAndRestore: backup_dir must not be empty")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
-            raise ValueError(f"BackupAndRestore: save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self._frequency = SaveFrequency(save_freq, owner="BackupAndRestore")
         self.backup_dir, self.save_freq, self.delete_checkpoint = backup_dir, save_freq, bool(delete_checkpoint)
         self.path = os.path.join(backup_dir, BACKUP_NAME)
         self.restored_epoch = None  # the epoch the last fit resumed from (None: started afresh)
-        self._epoch, self._batches = 0, 0
+        self._epoch = 0
 
     # ---- events ------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        self._epoch, self._batches, self.restored_epoch = 0, 0, None
+        self._epoch, self.restored_epoch = 0, None
+        self._frequency.reset()
         self._remove_stale_temporaries()
         if os.path.lexists(self.path):
             self.restored_epoch = self._restore()
@@ -103,14 +104,11 @@ class BackupAndRestore(Callback):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq != "epoch":
-            self._batches += 1
-            if self._batches >= self.save_freq:
-                self._batches = 0
-                self._backup(self._epoch)  # the epoch is unfinished: a resume restarts it
+        if self._frequency.batch_done():
+            self._backup(self._epoch)  # the epoch is unfinished: a resume restarts it
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch":
+        if self._frequency.per_epoch:
             self._backup(epoch + 1)
 
     def on_train_end(self, logs=None):

@@ -20,6 +20,7 @@ import warnings
 
 from striate.callbacks.callback import Callback
 from striate.callbacks.monitor import Monitor
+from striate.callbacks.save_frequency import SaveFrequency
 from striate.saving.model_io import MODEL_SUFFIX, WEIGHTS_SUFFIX
 
 __all__ = ["ModelCheckpoint"]
@@ -61,14 +62,13 @@ class ModelCheckpoint(Callback):
         if not self.filepath.endswith(suffix):
             raise ValueError(f"ModelCheckpoint: with save_weights_only={bool(save_weights_only)} the filepath must "
                              f"end in {suffix!r}, got {self.filepath!r}")
-        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
-            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self._frequency = SaveFrequency(save_freq, owner="ModelCheckpoint")
         self.monitor, self.verbose, self.save_freq = monitor, verbose, save_freq
         self.save_best_only, self.save_weights_only = bool(save_best_only), bool(save_weights_only)
         self.tracker = Monitor(monitor, mode, owner="ModelCheckpoint")
         if initial_value_threshold is not None:
             self.tracker.best = float(initial_value_threshold)
-        self._epoch, self._batches = 0, 0
+        self._epoch = 0
 
     @property
     def best(self):
@@ -76,20 +76,17 @@ class ModelCheckpoint(Callback):
         return self.tracker.best
 
     def on_train_begin(self, logs=None):
-        self._batches = 0
+        self._frequency.reset()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq != "epoch":
-            self._batches += 1
-            if self._batches >= self.save_freq:
-                self._batches = 0
-                self._save(self._epoch, batch, logs)
+        if self._frequency.batch_done():
+            self._save(self._epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.save_freq == "epoch":
+        if self._frequency.per_epoch:
             self._save(epoch, None, logs)
 
     def _save(self, epoch, batch, logs):

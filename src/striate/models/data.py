@@ -66,11 +66,7 @@ def check_inputs(arrays, expected_shapes, names, model_name, what="x"):
     out = []
     for array, shape, name in zip(arrays, expected_shapes, names):
         label = what if len(names) == 1 else f"{what} for input {name!r}"
-        if array.ndim == 0 or array.shape[0] == 0:
-            raise ValueError(f"{label} is empty (shape {array.shape}); need at least one sample")
-        if array.dtype.kind == "f" and not xp.isfinite(array).all():
-            bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
-            raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
+        _check_samples(array, label)
         if shape is not None:
             if array.ndim == 1 and len(shape) == 2 and shape[1] == 1:
                 array = array[:, None]  # (N,) -> (N, 1)
@@ -80,6 +76,15 @@ def check_inputs(arrays, expected_shapes, names, model_name, what="x"):
                                  f"but {label} has shape {array.shape} (samples of shape {array.shape[1:]})")
         out.append(array.astype(backend.floatx(), copy=False))
     return out
+
+
+def _check_samples(array, label):
+    """Raise ValueError, naming ``label``, for an array without samples or with NaN/inf."""
+    if array.ndim == 0 or array.shape[0] == 0:
+        raise ValueError(f"{label} is empty (shape {array.shape}); need at least one sample")
+    if array.dtype.kind == "f" and not xp.isfinite(array).all():
+        bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
+        raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
 
 
 def check_targets(arrays, output_shapes, loss_identifiers, names, model_name, what="y"):
@@ -95,11 +100,7 @@ def check_targets(arrays, output_shapes, loss_identifiers, names, model_name, wh
     out = []
     for y, shape, loss_id, name in zip(arrays, output_shapes, loss_identifiers, names):
         label = what if len(names) == 1 else f"{what} for output {name!r}"
-        if y.ndim == 0 or y.shape[0] == 0:
-            raise ValueError(f"{label} is empty (shape {y.shape})")
-        if y.dtype.kind == "f" and not xp.isfinite(y).all():
-            bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(y))[0])
-            raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
+        _check_samples(y, label)
         kind = _loss_kind(loss_id)
         width = None if shape is None else shape[-1]
         if kind == "sparse":
