@@ -133,14 +133,20 @@ class CompiledMetrics:
         for _, _, metric in self.metrics:
             metric.reset_state()
 
-    def update(self, loss_value, output_losses, ys, y_preds, batch_size, sample_weight=None):
-        """Add one batch: its loss (a float) and the outputs (NumPy arrays) for the metrics."""
-        self.loss_tracker.update_state(loss_value, sample_weight=batch_size)
+    def update_output_losses(self, output_losses, batch_size):
+        """Add one batch's per-output losses (Tensors or None) to their trackers (several outputs only)."""
         for tracker, value in zip(self.output_loss_trackers, output_losses):
             if value is not None:
                 tracker.update_state(float(value.data), sample_weight=batch_size)
+
+    def update_metrics(self, ys, y_preds, sample_weight=None):
+        """Add one batch's targets and outputs (NumPy arrays, one per output) to the metrics."""
         for index, _, metric in self.metrics:
             metric.update_state(ys[index], y_preds[index], sample_weight=sample_weight)
+
+    def all_metrics(self):
+        """The Metric objects in log order: loss, per-output losses, compiled metrics."""
+        return [self.loss_tracker, *self.output_loss_trackers, *(metric for _, _, metric in self.metrics)]
 
     def result(self):
         """Keras's logs: ``loss`` first, then per-output losses, then metrics, as Python floats."""

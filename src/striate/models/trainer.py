@@ -1,29 +1,27 @@
 """compile, fit, evaluate and predict: Keras's training API as a plain loop.
 
-``fit`` checks the data once, then for each epoch and batch runs
-``train_step`` (forward, loss, backward, optimizer update) and emits callback
-events; the progress bar and the history are callbacks like any other, so
-``fit`` itself never prints.
+``fit`` checks the data once, then for each epoch and batch calls the train
+function (``make_train_function()``: by default ``train_step`` — forward, loss,
+backward, optimizer update; see ``steps.py``) and emits callback events; the
+progress bar and the history are callbacks like any other, so ``fit`` itself
+never prints.
 """
 
-import contextlib
 import functools
 import math
 import numbers
-import signal
-import threading
 import warnings
 
-from striate import backend, optimizers, random
-from striate.autograd import no_grad
+from striate import backend, optimizers
 from striate.backend import xp
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
-from striate.layers.base import training_scope
 from striate.models import data as D
 from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
-from striate.tensor import Tensor
+from striate.models.epoch_iterator import ArrayIterator
+from striate.models.steps import Steps, is_finite_loss, pythonify_logs
+from striate.models.update_guard import GUARD
 
 __all__ = ["Trainer", "NotCompiledError"]
 
@@ -46,12 +44,13 @@ class NotCompiledError(RuntimeError, ValueError):
     """
 
 
-class Trainer:
+class Trainer(Steps):
     """The training half of :class:`~striate.models.Model` (mixed into it)."""
 
     compiled = False
     optimizer = None
     stop_training = False
+    _compiled_loss = _compiled_metrics = None
 
     # ---- compile -----------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -84,6 +83,7 @@ class Trainer:
         self.optimizer, self.loss = optimizer, loss
         self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
         self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self.train_function = self.test_function = self.predict_function = None
         self.compiled = True
 
     def _new_metrics(self, metrics, compiled_loss):
@@ -132,38 +132,6 @@ class Trainer:
                                  f"got shape {sample_weight.shape} with minimum {low}")
         n = D.check_lengths(xs, ys, sample_weight, labels=(what, y_what))
         return xs, ys, sample_weight, n
-
-    # ---- one step ------------------------------------------------------------------------
-    def _forward(self, xs, training):
-        inputs = [Tensor(a) for a in xs]
-        with training_scope(training):
-            outputs = self(inputs[0] if len(inputs) == 1 else inputs, training=training)
-        return outputs if isinstance(outputs, (list, tuple)) else [outputs]
-
-    def train_step(self, xs, ys, sample_weight=None):
-        """One optimizer update on a batch; returns the batch loss Tensor."""
-        y_preds = self._forward(xs, training=True)
-        loss, parts = self._compiled_loss(ys, y_preds, sample_weight, self.losses)
-        variables = self.trainable_weights
-        # A fully frozen model still trains "nothing" and reports its loss, as in Keras;
-        # its loss has no graph to run backward through.
-        if variables and loss.requires_grad:
-            for v in variables:
-                v.grad = None
-            loss.backward()
-            with _GUARD.update():
-                self.optimizer.apply([v.grad for v in variables], variables)
-        self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
-                                      sample_weight)
-        return loss
-
-    def test_step(self, xs, ys, sample_weight=None):
-        with no_grad():
-            y_preds = self._forward(xs, training=False)
-            loss, parts = self._compiled_loss(ys, y_preds, sample_weight, self.losses)
-        self._compiled_metrics.update(float(loss.data), parts, ys, [p.data for p in y_preds], len(xs[0]),
-                                      sample_weight)
-        return loss
 
     # ---- fit ---------------------------------------------------------------------------------
     @_on_striate_threads
@@ -218,49 +186,45 @@ class Trainer:
             xs, ys = D.take(xs, slice(0, split)), D.take(ys, slice(0, split))
             sample_weight = None if sample_weight is None else sample_weight[:split]
             n = split
-        steps = math.ceil(n / batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
+        iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
 
         self.history = History()
         # Keras's order: the user's callbacks, then the progress bar, then History, so both
         # see what the user's callbacks add to the logs (learning_rate, gradient_norm).
         callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else []) + [self.history]
-        params = {"epochs": epochs, "steps": steps, "verbose": verbose, "batch_size": batch_size,
+        params = {"epochs": epochs, "steps": len(iterator), "verbose": verbose, "batch_size": batch_size,
                   "samples": n, "mode": "fit"}
         cbs = CallbackList(callback_list, self, params)
         self.stop_training = False
         self._nan_warned = False
         self._resume_epoch = None
-        with _GUARD.installed():
-            return self._fit_loop(cbs, xs, ys, sample_weight, val, n, batch_size, steps, epochs, initial_epoch,
-                                  shuffle, validation_freq, validation_batch_size, validation_steps)
+        with GUARD.installed():
+            return self._fit_loop(cbs, iterator, val, epochs, initial_epoch, validation_freq,
+                                  validation_batch_size or batch_size, validation_steps)
 
-    def _fit_loop(self, cbs, xs, ys, sample_weight, val, n, batch_size, steps, epochs, initial_epoch, shuffle,
-                  validation_freq, validation_batch_size, validation_steps):
+    def _fit_loop(self, cbs, iterator, val, epochs, initial_epoch, validation_freq, validation_batch_size,
+                  validation_steps):
+        train_function = self.make_train_function()
         cbs.on_train_begin()
         # A callback that restored a backup (BackupAndRestore) says where to carry on.
         if self._resume_epoch is not None:
             initial_epoch = max(initial_epoch, int(self._resume_epoch))
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
-            self._compiled_metrics.reset()
+            self.reset_metrics()
             cbs.on_epoch_begin(epoch)
-            order = random.generator().permutation(n) if shuffle else None
-            for step, index in enumerate(D.batch_slices(n, batch_size, order)):
-                if step >= steps:
-                    break
+            logs = {}
+            for step, data in iterator.enumerate_epoch():
                 cbs.on_train_batch_begin(step)
-                sw = None if sample_weight is None else sample_weight[index]
-                loss = self.train_step(D.take(xs, index), D.take(ys, index), sw)
-                logs = self._compiled_metrics.result()
-                self._warn_if_not_finite(loss, epoch, step)
+                logs = pythonify_logs(train_function(data))
+                self._warn_if_not_finite(logs, epoch, step)
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._compiled_metrics.result()
+            epoch_logs = dict(self._get_metrics_result_or_logs(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(*val, validation_batch_size or batch_size, cbs, validation_steps)
+                val_iterator = ArrayIterator(*val, batch_size=validation_batch_size, steps=validation_steps)
+                val_logs = self._evaluate_loop(val_iterator, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -277,10 +241,10 @@ class Trainer:
         xs, ys, sw, _ = self._prepare_xy(xv, yv, sw, what="x_val")
         return xs, ys, sw
 
-    def _warn_if_not_finite(self, loss, epoch, step):
-        if not self._nan_warned and not xp.isfinite(loss.data).all():
+    def _warn_if_not_finite(self, logs, epoch, step):
+        if not self._nan_warned and not is_finite_loss(logs):
             self._nan_warned = True
-            warnings.warn(f"Model {self.name!r}: the loss became {float(loss.data)} at epoch {epoch + 1}, batch {step}; "
+            warnings.warn(f"Model {self.name!r}: the loss became {logs['loss']} at epoch {epoch + 1}, batch {step}; "
                           "training goes on (use callbacks.TerminateOnNaN to stop). A smaller learning rate, "
                           "gradient clipping (clipnorm=1.0) or scaled inputs usually help.", RuntimeWarning,
                           stacklevel=3)
@@ -298,33 +262,25 @@ class Trainer:
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
-        xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
-        callback_list = list(callbacks or [])
-        steps_total = math.ceil(n / batch_size) if steps is None else int(steps)
-        if verbose:
-            callback_list.append(ProgbarLogger())
-        cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "evaluate"})
-        logs = self._evaluate_arrays(xs, ys, sw, batch_size, cbs, steps)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
+        iterator = ArrayIterator(xs, ys, sw, batch_size, steps=steps)
+        callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
+        cbs = CallbackList(callback_list, self, {"steps": len(iterator), "verbose": verbose, "mode": "evaluate"})
+        logs = self._evaluate_loop(iterator, cbs)
+        return _logs_as_result(logs, return_dict)
 
-    def _evaluate_arrays(self, xs, ys, sw, batch_size, cbs, steps=None):
-        self._compiled_metrics.reset()
+    def _evaluate_loop(self, iterator, cbs):
+        test_function = self.make_test_function()
+        self.reset_metrics()
         cbs.on_test_begin()
-        n = len(xs[0])
         logs = {}
-        for step, index in enumerate(D.batch_slices(n, batch_size)):
-            if steps is not None and step >= steps:
-                break
+        for step, data in iterator.enumerate_epoch():
             cbs.on_test_batch_begin(step)
-            self.test_step(D.take(xs, index), D.take(ys, index), None if sw is None else sw[index])
-            logs = self._compiled_metrics.result()
+            logs = pythonify_logs(test_function(data))
             cbs.on_test_batch_end(step, logs)
-        logs = self._compiled_metrics.result()
+        logs = dict(self._get_metrics_result_or_logs(logs))
         cbs.on_test_end(logs)
-        self._compiled_metrics.reset()
+        self.reset_metrics()
         return logs
 
     # ---- predict -------------------------------------------------------------------------------
@@ -338,21 +294,16 @@ class Trainer:
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         xs = self._prepare_x(x)
-        n = D.check_lengths(xs)
-        steps_total = math.ceil(n / batch_size)
-        callback_list = list(callbacks or [])
-        if verbose:
-            callback_list.append(ProgbarLogger())
-        cbs = CallbackList(callback_list, self, {"steps": steps_total, "verbose": verbose, "mode": "predict"})
+        D.check_lengths(xs)
+        iterator = ArrayIterator(xs, batch_size=batch_size, steps=steps)
+        callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
+        cbs = CallbackList(callback_list, self, {"steps": len(iterator), "verbose": verbose, "mode": "predict"})
+        predict_function = self.make_predict_function()
         cbs.on_predict_begin()
         chunks = []
-        for step, index in enumerate(D.batch_slices(n, batch_size)):
-            if steps is not None and step >= steps:
-                break
+        for step, data in iterator.enumerate_epoch():
             cbs.on_predict_batch_begin(step)
-            with no_grad():
-                outputs = self._forward(D.take(xs, index), training=False)
-            chunks.append([o.data for o in outputs])
+            chunks.append(predict_function(data))
             cbs.on_predict_batch_end(step, {"outputs": chunks[-1]})
         cbs.on_predict_end()
         results = [xp.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
@@ -363,89 +314,41 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
-        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
+        xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
         sw = _apply_class_weight(class_weight, ys[0], sw)
-        self._compiled_metrics.reset()
-        with _GUARD.installed():
-            self.train_step(xs, ys, sw)
-        return self._batch_result(return_dict)
+        return self._one_batch(self.make_train_function(), ArrayIterator(xs, ys, sw, batch_size=n), return_dict)
 
     @_on_striate_threads
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) of one batch without training."""
         self._require_compiled("test_on_batch")
-        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
-        self._compiled_metrics.reset()
-        self.test_step(xs, ys, sw)
-        return self._batch_result(return_dict)
+        xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
+        return self._one_batch(self.make_test_function(), ArrayIterator(xs, ys, sw, batch_size=n), return_dict)
 
     @_on_striate_threads
     def predict_on_batch(self, x):
         """Outputs for one batch (no batching, no callbacks)."""
         xs = self._prepare_x(x)
-        with no_grad():
-            outputs = self._forward(xs, training=False)
-        return outputs[0].data if len(outputs) == 1 else [o.data for o in outputs]
+        (_, data), = ArrayIterator(xs, batch_size=D.check_lengths(xs)).enumerate_epoch()
+        outputs = self.make_predict_function()(data)
+        return outputs[0] if len(outputs) == 1 else outputs
 
-    def _batch_result(self, return_dict):
-        logs = self._compiled_metrics.result()
-        self._compiled_metrics.reset()
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
-
-
-class _UpdateGuard:
-    """Holds a Ctrl-C that arrives during an optimizer step until the step is complete,
-    so an update changes all weights or none.
-
-    ``installed()`` puts the SIGINT handler in place once per fit (swapping handlers
-    every step would cost ~10 us); ``update()`` marks the critical section, which
-    costs two attribute writes. Only the main thread receives signals, so elsewhere
-    nothing is installed and nothing is deferred.
-    """
-
-    def __init__(self):
-        self.active = False
-        self.in_update = False
-        self.pending = False
-        self.previous = None
-
-    @contextlib.contextmanager
-    def installed(self):
-        if self.active or threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        self.previous = signal.signal(signal.SIGINT, self._handle)
-        self.active = True
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, self.previous)
-            self.active = False
-
-    def _handle(self, signum, frame):
-        if self.in_update:
-            self.pending = True
-        elif callable(self.previous):
-            self.previous(signum, frame)  # Python's default handler raises KeyboardInterrupt
-        elif self.previous != signal.SIG_IGN:
-            raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def update(self):
-        self.in_update = True
-        try:
-            yield
-        finally:
-            self.in_update = False
-            if self.pending:
-                self.pending = False
-                raise KeyboardInterrupt
+    def _one_batch(self, function, iterator, return_dict):
+        (_, data), = iterator.enumerate_epoch()
+        self.reset_metrics()
+        with GUARD.installed():
+            logs = pythonify_logs(function(data))
+        logs = dict(self._get_metrics_result_or_logs(logs))
+        self.reset_metrics()
+        return _logs_as_result(logs, return_dict)
 
 
-_GUARD = _UpdateGuard()
+def _logs_as_result(logs, return_dict):
+    """Keras's return value: the dict itself, or its values (a lone value unwrapped)."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
 
 
 def _check_verbose(verbose):

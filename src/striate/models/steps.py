@@ -1,0 +1,185 @@
+"""What happens in one step of fit, evaluate and predict: Keras 3's overridable methods.
+
+``fit`` calls ``train_step(data)`` once per batch, ``evaluate`` calls
+``test_step(data)`` and ``predict`` calls ``predict_step(data)``, where ``data``
+is ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` (see ``epoch_iterator.py``).
+A subclass may override any of them, and ``compute_loss``/``compute_metrics``
+too, exactly as in Keras 3. striate's gradient tape is the graph itself::
+
+    class MyModel(striate.Model):
+        def train_step(self, data):
+            x, y = data
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred)
+            self.zero_grad()
+            loss.backward()                                   # gradients land in v.grad
+            self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+            return self.compute_metrics(x, y, y_pred)
+"""
+
+import math
+
+from striate.autograd import no_grad
+from striate.models.epoch_iterator import unpack_x_y_sample_weight
+from striate.models.update_guard import GUARD
+from striate.tensor import Tensor
+
+__all__ = ["Steps"]
+
+
+def _as_list(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _batch_size(x):
+    first = _as_list(x)[0]
+    return len(first)
+
+
+class Steps:
+    """The step methods of :class:`~striate.models.Model` (mixed into it)."""
+
+    # ---- one step ------------------------------------------------------------------
+    def train_step(self, data):
+        """One optimizer update on a batch; returns the logs (running loss and metrics).
+
+        Args:
+            data: ``(x, y)`` or ``(x, y, sample_weight)``.
+        """
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._compiled_metrics.loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        variables = self.trainable_weights
+        # A fully frozen model still trains "nothing" and reports its loss, as in Keras;
+        # its loss has no graph to run backward through.
+        if variables and loss.requires_grad:
+            self.zero_grad()
+            loss.backward()
+            self.optimizer.apply([v.grad for v in variables], variables)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics of a batch without training; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with no_grad():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._compiled_metrics.loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for a batch (a Tensor, or a list for several outputs)."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # ---- the pieces a step is made of ----------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss: the compiled loss of every output plus the layers' penalties.
+
+        Args:
+            x: the inputs (unused by default; overrides may use them).
+            y: the targets, one array or a list per output.
+            y_pred: the model's outputs, one Tensor or a list per output.
+            sample_weight: per-sample weights of shape ``(batch,)`` or None.
+            training: whether this is a training step.
+
+        Returns:
+            A scalar Tensor.
+        """
+        del x, training
+        total, parts = self._compiled_loss(_as_list(y), _as_list(y_pred), sample_weight, self.losses)
+        self._compiled_metrics.update_output_losses(parts, len(_as_list(y)[0]))
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch and return :meth:`get_metrics_result`."""
+        del x
+        y_preds = [p.data if isinstance(p, Tensor) else p for p in _as_list(y_pred)]
+        self._compiled_metrics.update_metrics(_as_list(y), y_preds, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """Every metric's current value as a Python float, keyed by its log name."""
+        return self._compiled_metrics.result()
+
+    def reset_metrics(self):
+        """Start every metric afresh (fit does this at each epoch)."""
+        if self._compiled_metrics is not None:
+            self._compiled_metrics.reset()
+
+    @property
+    def metrics(self):
+        """The Metric objects behind the logs: the loss tracker(s) first, then the compiled metrics."""
+        if self._compiled_metrics is None:
+            return []
+        return self._compiled_metrics.all_metrics()
+
+    def zero_grad(self):
+        """Forget the gradients of every weight (``v.grad = None``) before a new backward pass."""
+        for v in self.weights:
+            v.grad = None
+
+    # ---- what fit/evaluate/predict call per batch ------------------------------------------
+    def make_train_function(self, force=False):
+        """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``."""
+        if self.train_function is None or force:
+            self.train_function = self._guarded(self.train_step)
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        """The callable ``evaluate`` runs on each batch: ``data -> logs``."""
+        if self.test_function is None or force:
+            self.test_function = self.test_step
+        return self.test_function
+
+    def make_predict_function(self, force=False):
+        """The callable ``predict`` runs on each batch: ``data -> list of output arrays``."""
+        if self.predict_function is None or force:
+            def predict_function(data):
+                with no_grad():
+                    outputs = self.predict_step(data)
+                return [o.data if isinstance(o, Tensor) else o for o in _as_list(outputs)]
+            self.predict_function = predict_function
+        return self.predict_function
+
+    train_function = test_function = predict_function = None
+
+    @staticmethod
+    def _guarded(step):
+        """``step`` with Ctrl-C held until the optimizer update it makes is complete."""
+        def guarded_step(data):
+            with GUARD.update():
+                return step(data)
+        return guarded_step
+
+    def _get_metrics_result_or_logs(self, logs):
+        """Keras's rule for the epoch's logs: the metrics' results when a step returned
+        exactly those keys, else what the (custom) step returned."""
+        metric_logs = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(metric_logs):
+            return metric_logs
+        return logs
+
+
+def pythonify_logs(logs):
+    """Logs as a flat dict of Python floats (nested dicts flattened, Tensors and arrays converted)."""
+    out = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            out.update(pythonify_logs(value))
+            continue
+        if isinstance(value, Tensor):
+            value = value.data
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            pass
+        out[key] = value
+    return out
+
+
+def is_finite_loss(logs):
+    """False when the logs carry a loss that is NaN or infinite."""
+    value = logs.get("loss") if isinstance(logs, dict) else None
+    return not isinstance(value, float) or math.isfinite(value)
