@@ -23,7 +23,7 @@ polling added to their latency.
 >>> comm = LocalCommunicator()
 >>> import numpy as np
 >>> buffer = np.array([1.0, 2.0])
->>> comm.allreduce(buffer); buffer.tolist(), comm.rank, comm.size
+>>> comm.allreduce(buffer).tolist(), comm.rank, comm.size
 ([1.0, 2.0], 0, 1)
 """
 
