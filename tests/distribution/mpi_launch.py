@@ -18,8 +18,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mpi_worker.py")
 
 
-def find_launcher():
-    """``(argv prefix, None)`` for ``mpirun -n K``, or ``(None, reason)`` when MPI cannot run here."""
+def find_launcher(oversubscribe=True):
+    """``(argv prefix, None)`` for ``mpirun -n K``, or ``(None, reason)`` when MPI cannot run here.
+
+    ``oversubscribe=False`` leaves Open MPI's defaults (one process bound to each core, waiting
+    processes polling): steadier timings when K is at most the number of cores.
+    """
     try:
         import mpi4py  # noqa: F401
     except ImportError:
@@ -38,7 +42,8 @@ def find_launcher():
         return None, f"{launcher} --version failed: {error}"
     flags = []
     if "Open MPI" in version or "OpenRTE" in version:
-        flags.append("--oversubscribe")
+        if oversubscribe:
+            flags.append("--oversubscribe")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             flags.append("--allow-run-as-root")
     return [launcher, *flags], None

@@ -242,6 +242,9 @@ def test_callbacks_rank_zero_only_on_process_zero_and_the_sync_last(fake_distrib
     fake_distribution(0)
     kept = for_this_process(callbacks, "fit")
     assert kept[:-1] == callbacks and isinstance(kept[-1], DataParallelSync)
+    # stop_training is agreed on per batch only when a callback run everywhere may set it per batch
+    assert not kept[-1].per_batch
+    assert for_this_process([striate.callbacks.TerminateOnNaN()], "fit")[-1].per_batch
 
 
 def test_a_step_shards_and_reduces_metrics_over_the_processes(fake_distribution):
