@@ -26,7 +26,7 @@ import scenarios  # noqa: E402
 import striate  # noqa: E402
 from striate import distribution as D  # noqa: E402
 
-N, BATCH, EPOCHS = 67, 16, 3  # 67 = 4 * 16 + 3: the last batch has fewer samples than 4 processes
+from scenarios import BATCH, EPOCHS, N  # noqa: E402
 
 
 class StopOnLastProcess(striate.callbacks.Callback):

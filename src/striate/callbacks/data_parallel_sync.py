@@ -37,6 +37,7 @@ class DataParallelSync(Callback):
 
     def on_train_begin(self, logs=None):
         broadcast_training_state(self.dist.communicator, self.model, self.params.get("steps"))
+        self.model._distribution_synced = self.dist
 
     def on_epoch_begin(self, epoch, logs=None):
         broadcast_generator(self.dist.communicator)

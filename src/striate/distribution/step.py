@@ -4,6 +4,8 @@
 :func:`distributed_step`. Without a distribution (or with one process) it calls
 the step unchanged. Otherwise, for each global batch:
 
+0. the first step of a model under this distribution (outside ``fit``, which does it when
+   training begins) copies process 0's weights and optimizer state to every process;
 1. this process takes its rows (``sharding.shard_bounds``; a stand-in row of
    weight 0 when it has none), unless ``auto_shard_dataset=False``;
 2. the model's step runs on them (``train_step``, or a custom one) with the
@@ -25,6 +27,7 @@ from striate import random
 from striate.backend import xp
 from striate.distribution.data_parallel import distribution
 from striate.distribution.sharding import batch_length, shard_bounds, take
+from striate.distribution.sync import broadcast_training_state
 
 __all__ = ["distributed_step", "moving_statistics"]
 
@@ -103,6 +106,11 @@ def _reduce_logs(dist, model, logs, before, count):
 
 def _run(dist, model, step, data, training):
     comm = dist.communicator
+    if getattr(model, "_distribution_synced", None) is not dist:
+        # The first step of a model outside fit (train_on_batch, evaluate, a custom loop):
+        # start from process 0's state, as fit does in on_train_begin.
+        broadcast_training_state(comm, model)
+        model._distribution_synced = dist
     shard_rows = contextlib.nullcontext()
     if dist.auto_shard_dataset:
         n = batch_length(data)
