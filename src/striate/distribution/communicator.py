@@ -125,6 +125,7 @@ class MPICommunicator:
             waited = time.monotonic() - since
             if waited > timeout:
                 self.abort(f"striate.distribution: process {self.rank} of {self.size} waited {waited:.0f} s in "
-                           f"{what} (timeout {timeout:g} s): another process died or hangs. Aborting "
-                           "all processes. (DataParallel(timeout=...) or STRIATE_DISTRIBUTION_TIMEOUT sets "
-                           "the limit.)")
+                           f"{what} (timeout {timeout:g} s): another process died or hangs, or did not "
+                           "make the same call (fit, evaluate and train_on_batch are collective: every process "
+                           "must call them). Aborting all processes. (DataParallel(timeout=...) or "
+                           "STRIATE_DISTRIBUTION_TIMEOUT sets the limit.)")

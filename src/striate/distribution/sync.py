@@ -13,16 +13,15 @@ all processes draw the same shuffling even if some of them drew other random
 numbers in between (a callback of their own).
 """
 
-import numpy as np
-
 from striate import random
+from striate.backend import xp
 
 __all__ = ["broadcast_training_state", "broadcast_generator", "check_same_everywhere"]
 
 
 def _layer_generators(model):
     return [layer._rng for layer in model._flatten_layers()
-            if isinstance(getattr(layer, "_rng", None), np.random.Generator)]
+            if isinstance(getattr(layer, "_rng", None), xp.random.Generator)]
 
 
 def _signature(model, steps):
