@@ -198,6 +198,8 @@ def test_api_checks():
         set_distribution("data_parallel")
     with pytest.raises(ValueError, match="timeout"):
         DataParallel(timeout=-1)
+    with pytest.raises(ValueError, match="timeout"):
+        DataParallel(timeout=True)
     with pytest.raises(ValueError, match="pass the variables"):
         DataParallel().reduce_gradients([None])
     assert reduce_gradients([np.ones(2)])[0].tolist() == [1.0, 1.0]
@@ -286,3 +288,32 @@ def test_moving_statistics_are_the_non_trainable_floats_of_trainable_layers():
     model.layers[1].trainable = False
     stats = step.moving_statistics(model)
     assert len(stats) == 2 and all(s is v.data for s, v in zip(stats, model.layers[0].non_trainable_weights))
+
+
+def test_without_auto_sharding_each_process_trains_on_all_it_was_given(fake_distribution):
+    striate.utils.set_random_seed(0)
+    model = striate.Sequential([striate.Input(shape=(2,)), striate.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    dist = fake_distribution(0)
+    dist.auto_shard_dataset = False
+    model._distribution_synced = dist
+    seen = []
+    train_step = model.train_step
+    model.train_step = lambda data: seen.append(len(data[0])) or train_step(data)
+    model.make_train_function(force=True)((np.ones((5, 2), np.float32), np.ones((5, 1), np.float32)))
+    assert seen == [5] and dist.communicator.seen[0][0] == 5      # the whole batch, weight 5
+
+
+def test_processes_with_different_models_all_raise_the_same_error():
+    from striate.distribution.sync import check_same_everywhere
+    model = striate.Sequential([striate.Input(shape=(2,)), striate.layers.Dense(1)])
+    model.compile("sgd", "mse")
+
+    class Gather:
+        rank, size = 0, 2
+
+        def allgather(self, obj):
+            other = dict(obj, **{"batches per epoch": 7})
+            return [obj, other]
+    with pytest.raises(ValueError, match=r"process 1 differs from process 0 in its batches per epoch"):
+        check_same_everywhere(Gather(), model, steps=6)

@@ -141,7 +141,8 @@ class DataParallel:
         else:
             self.communicator = communicator
         if timeout != "default":
-            if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+            if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                        or not timeout > 0):
                 raise ValueError(f"DataParallel: timeout must be a positive number of seconds or None, got "
                                  f"{timeout!r}")
             if isinstance(self.communicator, MPICommunicator):
