@@ -11,8 +11,11 @@ samples/s of each over its timed ``fit`` chunks, the scaling efficiency
 ``(samples/s with K) / (K * samples/s with 1)``, and per step: the bytes of the
 gradient message, the time spent in that allreduce inside training (which
 includes waiting for the slower process) and the time of the same allreduce
-alone, after a barrier (the transfer itself). The load average (``uptime``) is
-printed with each figure: on a shared machine they move together.
+alone, after a barrier (the transfer itself), and the CPU time of all processes
+per sample with 1 and K processes (what the parallelism costs in work: on a
+loaded machine wall-clock scaling says little, this still shows the overhead).
+The load average (``uptime``) is printed with each figure: on a shared machine
+they move together.
 
 ``--worker`` is what each launched process runs (not for direct use).
 """
@@ -68,14 +71,16 @@ def worker(args):
     x = rng.normal(size=(n, *shape)).astype("float32")
     y = rng.integers(0, 10, n)
     model.fit(x[:args.batch * 2], y[:args.batch * 2], batch_size=args.batch, epochs=1, verbose=0)  # warm-up
-    rates, gradient_ms, other_ms = [], [], []
+    rates, gradient_ms, other_ms, cpu_us = [], [], [], []
     for _ in range(args.chunks):
         for key in timers:
             timers[key] = 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model.fit(x, y, batch_size=args.batch, epochs=1, verbose=0)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         rates.append(n / seconds)
+        # CPU seconds of all processes per sample: what parallelism costs in work, whatever the load
+        cpu_us.append(1e6 * (comm.comm.allreduce(cpu) if comm.size > 1 else cpu) / n)
         gradient_ms.append(1e3 * timers["gradients"] / args.steps)
         other_ms.append(1e3 * timers["other"] / args.steps)
     alone_ms = None
@@ -95,6 +100,7 @@ def worker(args):
     if comm.rank == 0:
         params = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
         print(json.dumps({"processes": comm.size, "samples_per_s": statistics.median(rates),
+                          "cpu_us_per_sample": statistics.median(cpu_us),
                           "gradient_allreduce_ms": statistics.median(gradient_ms),
                           "other_collectives_ms": statistics.median(other_ms),
                           "allreduce_alone_ms": alone_ms, "bytes": dist.bucket.nbytes, "parameters": params,
@@ -153,7 +159,8 @@ def main(argv=None):
     print(f"global batch {args.batch}, one thread per process, {args.rounds} round(s) of 1 vs {k} processes; "
           f"load average before: {load_average()}")
     header = (f"{'net':<14}{'params':>9}{'1 proc/s':>10}{f'{k} proc/s':>10}{'effic.':>8}{'step ms':>9}"
-              f"{'bytes/step':>12}{'allreduce ms':>14}{'alone ms':>10}{'other ms':>10}  load (1/5/15 min)")
+              f"{'bytes/step':>12}{'allreduce ms':>14}{'alone ms':>10}{'other ms':>10}{'cpu us/1':>9}{f'cpu us/{k}':>9}"
+              "  load (1/5/15 min)")
     print(header)
     for net in args.nets:
         one, many = [], []
@@ -162,12 +169,15 @@ def main(argv=None):
             many.append(run(prefix, k, net, args))
         r1 = statistics.median(r["samples_per_s"] for r in one)
         rk = statistics.median(r["samples_per_s"] for r in many)
+        c1 = statistics.median(r["cpu_us_per_sample"] for r in one)
+        ck = statistics.median(r["cpu_us_per_sample"] for r in many)
         med = {key: statistics.median(r[key] for r in many) for key in
                ("gradient_allreduce_ms", "other_collectives_ms", "allreduce_alone_ms", "step_ms")}
         name = f"{net} {NETS[net][0]}"
         print(f"{name:<14}{many[0]['parameters']:>9,}{r1:>10,.0f}{rk:>10,.0f}{rk / (k * r1):>8.2f}"
               f"{med['step_ms']:>9.1f}{many[0]['bytes']:>12,}{med['gradient_allreduce_ms']:>14.2f}"
-              f"{med['allreduce_alone_ms']:>10.2f}{med['other_collectives_ms']:>10.2f}  {many[-1]['load']}")
+              f"{med['allreduce_alone_ms']:>10.2f}{med['other_collectives_ms']:>10.2f}{c1:>9.0f}{ck:>9.0f}"
+              f"  {many[-1]['load']}")
     print(f"load average after: {load_average()}")
 
 
