@@ -30,7 +30,7 @@ from striate.layers.symbolic import (KerasTensor, Node, is_keras_tensor, is_symb
 from striate.tensor import Tensor
 from striate.variables import Variable
 
-__all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
+__all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
 _training = False
 
@@ -277,11 +277,14 @@ class Layer:
         training = kwargs.pop("training", None)
         if self._takes_training():
             kwargs["training"] = _training if training is None else bool(training)
-        if training is None:
-            outputs = self.call(inputs, *args, **kwargs)
-        else:
-            with training_scope(training):
+        try:
+            if training is None:
                 outputs = self.call(inputs, *args, **kwargs)
+            else:
+                with training_scope(training):
+                    outputs = self.call(inputs, *args, **kwargs)
+        except MemoryError as error:
+            raise LayerMemoryError.naming(self, inputs, error) from error
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(t) for t in tree_flatten(outputs)]
         return outputs
@@ -375,6 +378,18 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class LayerMemoryError(MemoryError):
+    """The memory for a layer's result could not be allocated; names the innermost layer."""
+
+    @classmethod
+    def naming(cls, layer, inputs, error):
+        if isinstance(error, cls):  # an inner layer (of a model) already named itself
+            return error
+        shapes = tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor)
+        return cls(f"Layer {layer.name!r} ({type(layer).__name__}) ran out of memory on inputs of shape {shapes}: "
+                   f"{error}. Use a smaller batch_size; the model's weights are unchanged.")
 
 
 def _shape_tuple(shape, layer_name):

@@ -5,10 +5,11 @@
 [[0.0, 1.0]]
 """
 
+from striate.backend import disable_deterministic, enable_deterministic, is_deterministic
 from striate.random import set_random_seed
 from striate.utils.data import normalize, to_categorical, train_test_split
 from striate.utils.image import resize_images
 from striate.utils.seeding import rng_from_seed
 
 __all__ = ["to_categorical", "normalize", "train_test_split", "resize_images", "rng_from_seed",
-           "set_random_seed"]
+           "set_random_seed", "enable_deterministic", "disable_deterministic", "is_deterministic"]
