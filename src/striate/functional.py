@@ -13,6 +13,7 @@ import math
 
 from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, ReLU, Sigmoid, Tanh,
                               Where)
+from striate import backend
 from striate.backend import xp
 from striate.tensor import Tensor, as_tensor
 
@@ -184,7 +185,8 @@ def dropout(x, rate, rng, noise_shape=None):
     Args:
         x: Tensor.
         rate: float in [0, 1).
-        rng: a ``numpy.random.Generator``.
+        rng: a ``numpy.random.Generator`` (host: the mask is drawn there and moved to the device,
+            so a seed gives the same masks on every backend).
         noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
             drops whole feature maps); defaults to ``x.shape``.
     """
@@ -192,6 +194,6 @@ def dropout(x, rate, rng, noise_shape=None):
     if rate == 0:
         return x
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
-    keep = rng.random(shape, dtype=xp.float32) >= rate
+    keep = backend.to_device(rng.random(shape, dtype=backend.host.float32) >= rate)  # (bool: 1 byte per value)
     mask = keep.astype(x.dtype) * (1.0 / (1.0 - rate))
     return x * mask

@@ -13,7 +13,7 @@ identity at inference, as in Keras.
 
 import math
 
-from striate import random, regularizers
+from striate import backend, random, regularizers
 from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
 from striate.layers.dropout import Dropout
@@ -134,7 +134,7 @@ class _Noise(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        self._rng = None if seed is None else xp.random.default_rng(seed)
+        self._rng = None if seed is None else random.host_generator(seed)
 
     def _generator(self):
         return self._rng or random.generator()
@@ -171,7 +171,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * self.stddev
+        noise = backend.to_device(self._generator().standard_normal(inputs.shape, dtype=backend.host.float32)) * self.stddev
         return inputs + noise.astype(inputs.dtype, copy=False)
 
     def get_config(self):
@@ -206,7 +206,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * stddev + 1.0
+        noise = backend.to_device(self._generator().standard_normal(inputs.shape, dtype=backend.host.float32)) * stddev + 1.0
         return inputs * noise.astype(inputs.dtype, copy=False)
 
     def get_config(self):
