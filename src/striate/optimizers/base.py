@@ -31,6 +31,7 @@ is a flat dict of arrays: ``"iterations"``, shared scalars such as Nadam's
 import re
 import warnings
 
+from striate import backend
 from striate.backend import xp
 from striate.optimizers import _clipping, _state, schedules
 from striate.optimizers._checks import check_bool, check_int, check_number
@@ -247,7 +248,7 @@ class Optimizer:
         if not kept_grads:
             raise ValueError(f"{owner}.apply: no gradients provided for any variable (all are None)")
         # Non-finite gradients are applied, not refused: the training loop watches the loss.
-        with xp.errstate(all="ignore"):
+        with backend.errstate(all="ignore"):
             if self.loss_scale_factor is not None:
                 kept_grads = [g / self.loss_scale_factor for g in kept_grads]
             if self.gradient_accumulation_steps:

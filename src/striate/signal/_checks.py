@@ -20,6 +20,7 @@ Dtype rules (the same as ``scipy.signal.correlate`` where it makes sense):
 dtype('float32')
 """
 
+from striate import backend
 from striate.backend import xp
 
 __all__ = ["as_data", "data_and_kernel", "result_dtype", "compute_dtype", "check_mode", "MODES"]
@@ -52,7 +53,7 @@ def _check_finite(array, name, where):
     # One cheap reduction instead of an isnan pass: the sum is finite whenever
     # every entry is, and only a non-finite sum (NaN, infinity or an overflow of
     # the sum itself) pays for the exact look.
-    with xp.errstate(over="ignore", invalid="ignore"):
+    with backend.errstate(over="ignore", invalid="ignore"):
         total = array.sum()
     if xp.isfinite(total):
         return
