@@ -33,7 +33,7 @@ import weakref
 import numpy as host  # the host array module: the only NumPy import of the engine
 
 __all__ = ["xp", "host", "set_backend", "name", "is_numpy", "available_backends", "register_backend",
-           "to_host", "to_device", "uses_host_threads", "errstate", "strided_view", "on_backend_change",
+           "to_host", "to_device", "uses_host_threads", "errstate", "strided_view", "as_strided", "on_backend_change",
            "floatx", "set_floatx", "floatx_scope", "epsilon", "set_epsilon", "to_array",
            "unique_name", "clear_session", "num_threads", "blas_threads", "current_blas_threads",
            "striate_threads", "enable_deterministic", "disable_deterministic", "is_deterministic",
@@ -205,6 +205,14 @@ def to_host(array, copy=False):
     if copy and _CURRENT.module is host:
         return host.array(array)
     return _CURRENT.to_host(array)
+
+
+def as_strided(x, shape, strides, writeable=True):
+    """``lib.stride_tricks.as_strided`` of the current module; ``writeable=False`` applies on
+    NumPy only (CuPy has no read-only arrays)."""
+    if _CURRENT.module is host:
+        return host.lib.stride_tricks.as_strided(x, shape=shape, strides=strides, writeable=writeable)
+    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
 
 
 def strided_view(src, shape, strides):

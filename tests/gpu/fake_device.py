@@ -173,6 +173,11 @@ class ndarray:
         raise TypeError(f"{_IMPLICIT} (fake device: numpy.{func.__name__} called on a device array)")
 
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
+        # ``numpy.float64(2) * device_array`` reaches here through the scalar's operator; CuPy
+        # computes it on the device, and so does the fake. Any other NumPy ufunc call is refused.
+        if method == "__call__" and not kwargs and any(isinstance(a, np.generic) for a in args) \
+                and all(type(a) is ndarray or isinstance(a, (np.generic, int, float, bool)) for a in args):
+            return _wrap(ufunc(*(a._a if type(a) is ndarray else a for a in args)))
         raise TypeError(f"{_IMPLICIT} (fake device: numpy.{ufunc.__name__} called on a device array)")
 
     # ---- facts ----------------------------------------------------------------------
