@@ -8,6 +8,7 @@ numbers on the host, so both runs start from the same weights and the same dropo
 """
 
 import gc
+import traceback
 
 import numpy as np
 
@@ -20,17 +21,26 @@ RTOL, ATOL = 2e-4, 2e-5
 
 
 def on(name, case, *args):
-    """``case(*args)`` with the backend ``name``; the backend before is restored."""
+    """``case(*args)`` with the backend ``name``; the backend before is restored.
+
+    A failure is re-raised as an AssertionError carrying the formatted traceback, so that
+    no frame keeps the case's weights alive past the switch back.
+    """
     gc.collect()
     before = backend.name()
     backend.set_backend(name)
+    error = result = None
     try:
         backend.clear_session()
         striate.utils.set_random_seed(1234)
-        return case(*args)
-    finally:
-        gc.collect()
-        backend.set_backend(before)
+        result = case(*args)
+    except Exception:  # noqa: BLE001 - reported below, after the switch back
+        error = traceback.format_exc()
+    gc.collect()
+    backend.set_backend(before)
+    if error is not None:
+        raise AssertionError(f"on the {name} backend:\n{error}")
+    return result
 
 
 def assert_close(a, b, rtol=RTOL, atol=ATOL, where=""):
@@ -259,3 +269,40 @@ def case_signal():
     out["spectrogram"] = [h(v) for v in signal.spectrogram(d(tone), fs=10.0, nperseg=64)]
     out["line_feature"] = h(signal.line_feature(d(image), length=5))
     return out
+
+
+def case_callbacks(directory):
+    """fit with every callback that touches arrays or files; history and final weights."""
+    cb = striate.callbacks
+    model = _dense_net()
+    x, y = _data((48, 8), classes=3)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    grad_norm = cb.GradientNormLogger()
+    history = model.fit(x, y, batch_size=16, epochs=3, verbose=0, validation_split=0.25, callbacks=[
+        cb.TerminateOnNaN(), grad_norm,
+        cb.ModelCheckpoint(f"{directory}/best.keras", save_best_only=True),
+        cb.BackupAndRestore(f"{directory}/backup"), cb.EarlyStopping(patience=5, restore_best_weights=True),
+        cb.ReduceLROnPlateau(patience=1), cb.CSVLogger(f"{directory}/log.csv"),
+        cb.LearningRateScheduler(lambda epoch, lr: lr * 0.9),
+    ])
+    best = striate.models.load_model(f"{directory}/best.keras").predict(x, verbose=0)
+    return {"history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+            "weights": model.get_weights(), "best": best}
+
+
+def case_explain_and_viz():
+    """The boundary tools on a device model: backprop traces, feature maps, activation maximisation."""
+    from striate import explain, viz
+
+    L = striate.layers
+    dense = striate.Sequential([striate.Input((3,)), L.Dense(4, activation="sigmoid", name="hidden"),
+                                L.Dense(2, activation="softmax", name="out")])
+    trace = explain.backprop(dense, np.array([0.5, -1.0, 2.0], "float32"), np.array([0.0, 1.0], "float32"),
+                             loss="categorical_crossentropy")
+    conv = striate.Sequential([striate.Input((8, 8, 1)), L.Conv2D(3, 3, activation="relu", name="conv"),
+                               L.GlobalAveragePooling2D(), L.Dense(2, activation="softmax", name="out")])
+    maps = viz.feature_maps(conv, "conv", _data((2, 8, 8, 1)))
+    images = viz.maximize_activation(conv, "out", 1, steps=5, seed=0)
+    return {"loss": trace.loss, "node_grads": trace.node_grads, "kernel_grads": trace.kernel_grads,
+            "checks": [float(v) < 1e-5 for v in trace.checks.values()], "maps": maps,
+            "images": np.asarray(images)}

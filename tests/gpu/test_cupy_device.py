@@ -88,3 +88,15 @@ def test_model_files_are_the_same_on_both_backends(tmp_path):
     for name in ("host.keras", "device.keras"):
         C.assert_close(C.on("numpy", C.case_load, str(tmp_path / name), x),
                        C.on(DEVICE, C.case_load, str(tmp_path / name), x), rtol=1e-4, atol=1e-5)
+
+
+def test_callbacks_match_numpy(tmp_path):
+    (tmp_path / "host").mkdir(), (tmp_path / "device").mkdir()
+    expected = C.on("numpy", C.case_callbacks, str(tmp_path / "host"))
+    got = C.on(DEVICE, C.case_callbacks, str(tmp_path / "device"))
+    C.assert_close(expected, got, rtol=5e-3, atol=5e-4)
+
+
+def test_explain_and_viz_match_numpy():
+    expected, got = both(C.case_explain_and_viz)
+    C.assert_close(expected, got, rtol=1e-3, atol=1e-4)

@@ -151,3 +151,16 @@ def test_xp_follows_the_backend():
     seen = C.on(DEVICE, lambda: (xp.ndarray, backend.name(), backend.is_numpy(), backend.num_threads()))
     assert seen == (fake_device.ndarray, DEVICE, False, 1)
     assert xp.ndarray is np.ndarray
+
+
+def test_callbacks_match_numpy(tmp_path):
+    (tmp_path / "host").mkdir(), (tmp_path / "device").mkdir()
+    expected = C.on("numpy", C.case_callbacks, str(tmp_path / "host"))
+    got = C.on(DEVICE, C.case_callbacks, str(tmp_path / "device"))
+    C.assert_close(expected, got, rtol=2e-3, atol=2e-4)
+
+
+def test_explain_and_viz_match_numpy():
+    expected, got = both(C.case_explain_and_viz)
+    C.assert_close(expected, got, rtol=1e-4, atol=1e-5)
+    assert all(got["checks"])
