@@ -157,7 +157,6 @@ def set_backend(backend_name):
         ValueError: for an unknown name.
         RuntimeError: when CuPy or a CUDA device is missing, or weights exist.
     """
-    global _CURRENT
     backend_name = str(backend_name).lower()
     if backend_name not in _LOADERS:
         raise ValueError(f"set_backend: expected one of {sorted(_LOADERS)}, got {backend_name!r}")
@@ -169,7 +168,14 @@ def set_backend(backend_name):
         raise RuntimeError(f"set_backend({backend_name!r}): {len(live)} weights already exist on the "
                            f"{_CURRENT.name} backend (e.g. {paths}); call set_backend before building "
                            "models (or delete them first)")
-    new = _LOADERS[backend_name]()
+    _switch(backend_name)
+
+
+def _switch(backend_name):
+    """Make ``backend_name`` current without the live-weights check (tests that keep their own
+    weights apart use it; everything else calls :func:`set_backend`)."""
+    global _CURRENT
+    new = _LOADERS[backend_name]()  # raises before anything changes
     _CURRENT = new
     _clear_proxy()
     for hook in _SWITCH_HOOKS:

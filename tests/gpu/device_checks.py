@@ -24,11 +24,13 @@ def on(name, case, *args):
     """``case(*args)`` with the backend ``name``; the backend before is restored.
 
     A failure is re-raised as an AssertionError carrying the formatted traceback, so that
-    no frame keeps the case's weights alive past the switch back.
+    no frame keeps the case's weights alive past the switch back. The switch skips
+    ``set_backend``'s live-weights check (``backend._switch``): other tests of the same
+    session may keep models alive in module-scoped fixtures; a case only uses its own.
     """
     gc.collect()
     before = backend.name()
-    backend.set_backend(name)
+    backend._switch(name)
     error = result = None
     try:
         backend.clear_session()
@@ -37,7 +39,7 @@ def on(name, case, *args):
     except Exception:  # noqa: BLE001 - reported below, after the switch back
         error = traceback.format_exc()
     gc.collect()
-    backend.set_backend(before)
+    backend._switch(before)
     if error is not None:
         raise AssertionError(f"on the {name} backend:\n{error}")
     return result

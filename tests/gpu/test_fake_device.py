@@ -5,6 +5,11 @@ touch and whose operations refuse host arrays, so a passing case shows that no h
 array leaks into the engine and no device array leaks into NumPy along its path.
 """
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -16,6 +21,7 @@ from tests.gpu.fake_device import TRANSFERS, fake
 
 fake_device.register()
 DEVICE = "fake"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def both(case, *args):
@@ -124,13 +130,28 @@ def test_model_files_are_the_same_on_both_backends(tmp_path):
 
 # ---- choosing the backend -------------------------------------------------------------------
 def test_set_backend_refuses_a_switch_while_weights_exist_and_names_them():
-    layer = striate.layers.Dense(2, name="kept")
-    layer.build((None, 3))
-    with pytest.raises(RuntimeError, match="weights already exist.*kept"):
-        backend.set_backend(DEVICE)
-    assert backend.name() == "numpy"
-    del layer
-    C.on(DEVICE, lambda: None)  # works once they are gone
+    """In a fresh interpreter (this session's other tests may keep weights alive)."""
+    code = """
+import pytest, striate
+from striate import backend
+from tests.gpu import fake_device
+fake_device.register()
+layer = striate.layers.Dense(2, name="kept")
+layer.build((None, 3))
+with pytest.raises(RuntimeError, match="weights already exist.*kept"):
+    backend.set_backend("fake")
+assert backend.name() == "numpy"
+del layer
+backend.set_backend("fake")
+assert backend.name() == "fake" and not backend.is_numpy()
+model = striate.Sequential([striate.Input((3,)), striate.layers.Dense(2)])
+assert type(model.weights[0].data) is fake_device.ndarray
+print("OK")
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "OK", done.stderr[-2000:]
 
 
 def test_set_backend_errors():
