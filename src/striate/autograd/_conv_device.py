@@ -22,7 +22,7 @@ padding) as the CPU passes.
 from striate import backend
 from striate.backend import xp
 
-__all__ = ["forward", "backward", "bound"]
+__all__ = ["forward", "backward"]
 
 
 def _taps(geo):
@@ -39,18 +39,6 @@ def _taps(geo):
                                                for t, o, s, d in zip(tap, geo.out, geo.strides, geo.dilation)))
         geo._device_taps = taps
     return taps
-
-
-class bound:  # noqa: N801 - reads as a function: ``bound(geo).backward(...)``
-    """``geo``'s device passes with the CPU passes' call signature."""
-
-    __slots__ = ("geo",)
-
-    def __init__(self, geo):
-        self.geo = geo
-
-    def backward(self, *args):
-        return backward(self.geo, *args)
 
 
 def _padded(geo, x):

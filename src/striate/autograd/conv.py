@@ -331,5 +331,7 @@ class Conv(Function):
     def backward(self, dy):
         x, w, geo, has_bias, relu_output = self.saved
         need = self.needs_grad
-        passes = geo if backend.is_numpy() else _conv_device.bound(geo)
-        return passes.backward(x, w, dy, need[0], need[1], has_bias and len(need) > 2 and need[2], relu_output)
+        need_b = has_bias and len(need) > 2 and need[2]
+        if backend.is_numpy():
+            return geo.backward(x, w, dy, need[0], need[1], need_b, relu_output)
+        return _conv_device.backward(geo, x, w, dy, need[0], need[1], need_b, relu_output)
