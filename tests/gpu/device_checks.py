@@ -145,7 +145,10 @@ def _conv_net():
 
 def case_fit(kind, optimizer="adam", loss="sparse_categorical_crossentropy", epochs=2, metrics=("accuracy",)):
     """History, final weights, evaluate and predict of a short training run."""
-    model = _dense_net() if kind == "dense" else _conv_net()
+    if kind == "resnet":  # functional, residual Add, batch norm without bias: network (e) in small
+        model = striate.applications.small_resnet(input_shape=(8, 8, 3), num_classes=3, filters=4, blocks=2)
+    else:
+        model = _dense_net() if kind == "dense" else _conv_net()
     shape = (48, 8) if kind == "dense" else (48, 8, 8, 3)
     x, y = _data(shape, classes=3)
     if loss in ("categorical_crossentropy", "mean_squared_error", "kl_divergence", "categorical_hinge",

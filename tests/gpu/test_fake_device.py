@@ -70,7 +70,7 @@ def test_conv_gradients_pass_finite_differences_on_the_device():
     assert C.on(DEVICE, C.case_gradcheck_conv)
 
 
-@pytest.mark.parametrize("kind", ["dense", "conv"])
+@pytest.mark.parametrize("kind", ["dense", "conv", "resnet"])
 def test_training_matches_numpy(kind):
     expected, got = both(C.case_fit, kind, "adam", "sparse_categorical_crossentropy", 5)
     C.assert_close(expected, got, rtol=2e-3, atol=2e-4, where=kind)
