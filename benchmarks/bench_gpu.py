@@ -20,7 +20,7 @@ build of PyTorch is reported and its columns say "not measured"; the script stil
 
 Run::
 
-    python benchmarks/bench_gpu.py [--quick] [--skip-tests] [--seconds 2.0]
+    python benchmarks/bench_gpu.py [--quick] [--skip-tests] [--seconds 2.0] [--budget 330]
 
 ``--quick`` (a smoke test on any machine): batch 8, a fraction of a second per contender.
 """
@@ -200,6 +200,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="tiny batches and timings (a smoke test)")
     parser.add_argument("--skip-tests", action="store_true", help="skip the GPU test module")
     parser.add_argument("--seconds", type=float, default=None, help="timing per configuration and contender")
+    parser.add_argument("--budget", type=float, default=330.0, help="wall-clock limit of the whole run, seconds")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--configs", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -224,7 +225,7 @@ def main(argv=None):
         try:
             done = subprocess.run([sys.executable, "-m", "pytest", "-rs", "-p", "no:cacheprovider", "-o",
                                    "addopts=--import-mode=importlib", "tests/gpu/test_cupy_device.py"], cwd=ROOT, env=env, capture_output=True,
-                                  text=True, timeout=240)  # first CuPy use compiles kernels
+                                  text=True, timeout=min(240, args.budget / 2))  # CuPy compiles kernels
             lines = done.stdout.strip().splitlines()
             counts = [l.strip("= ") for l in lines if l.startswith("=") and
                       any(w in l for w in (" passed", " failed", " skipped", " error"))]
@@ -233,17 +234,20 @@ def main(argv=None):
             for reason in reasons:
                 print(f"  skipped: {reason}")
         except subprocess.TimeoutExpired:
-            print("  timed out after 240 s")
+            print(f"  timed out after {min(240, args.budget / 2):.0f} s")
 
     print("== timing (each contender in a fresh interpreter)")
     per_child = 40 + len(configs) * (seconds * 2 + 8)
     results, why = {}, {}
     contenders = [("numpy", True), ("cupy", has_cupy), ("torch", has_torch)]
+    runnable = [kind for kind, available in contenders if available]
     for kind, available in contenders:
         if not available:
             why[kind] = "CuPy or its CUDA device is missing" if kind == "cupy" else "no PyTorch CUDA build or device"
             continue
-        results[kind], why[kind] = run_child(kind, configs, seconds, per_child)
+        left = args.budget - (time.perf_counter() - started)  # share what is left of the budget
+        timeout = max(10.0, min(per_child, left / (len(runnable) - runnable.index(kind))))
+        results[kind], why[kind] = run_child(kind, configs, seconds, timeout)
         print(f"  {kind}: {'done' if results[kind] else why[kind]}")
     print_table(configs, results, why)
     print(f"total {time.perf_counter() - started:.0f} s")
