@@ -162,21 +162,21 @@ def set_backend(backend_name):
         raise ValueError(f"set_backend: expected one of {sorted(_LOADERS)}, got {backend_name!r}")
     if backend_name == _CURRENT.name:
         return
+    loaded = _LOADERS[backend_name]()  # a missing CuPy or device is the first thing to report
     live = _live_weights()
     if live:
         paths = sorted({str(getattr(w, "path", None)) for w in live})[:5]
         raise RuntimeError(f"set_backend({backend_name!r}): {len(live)} weights already exist on the "
                            f"{_CURRENT.name} backend (e.g. {paths}); call set_backend before building "
                            "models (or delete them first)")
-    _switch(backend_name)
+    _switch(backend_name, loaded)
 
 
-def _switch(backend_name):
+def _switch(backend_name, loaded=None):
     """Make ``backend_name`` current without the live-weights check (tests that keep their own
     weights apart use it; everything else calls :func:`set_backend`)."""
     global _CURRENT
-    new = _LOADERS[backend_name]()  # raises before anything changes
-    _CURRENT = new
+    _CURRENT = loaded or _LOADERS[backend_name]()  # raises before anything changes
     _clear_proxy()
     for hook in _SWITCH_HOOKS:
         hook()
