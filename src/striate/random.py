@@ -4,6 +4,10 @@ Initialisers without a seed, dropout masks and ``fit``'s shuffling all draw
 from :func:`generator`, so ``set_random_seed`` makes a whole run repeatable and
 the generator's state can be saved with a checkpoint and restored.
 
+The generator lives on the host on every backend: a GPU run draws the same
+numbers as a NumPy run with the same seed, and :func:`to_device` moves what is
+drawn (initial weights once, dropout masks per step).
+
 >>> from striate import random
 >>> random.set_random_seed(1); a = random.generator().random()
 >>> random.set_random_seed(1); b = random.generator().random()
@@ -14,11 +18,12 @@ True
 import contextlib
 import random as _python_random
 
-from striate.backend import xp
+from striate import backend
+from striate.backend import host
 
-__all__ = ["set_random_seed", "generator", "get_state", "set_state", "batch_shard", "draw_batch"]
+__all__ = ["set_random_seed", "generator", "get_state", "set_state", "host_generator", "batch_shard", "draw_batch"]
 
-_generator = xp.random.default_rng()
+_generator = host.random.default_rng()
 _shard = None  # (global batch size, start, stop) while a data-parallel step runs on rows [start, stop)
 
 
@@ -31,18 +36,23 @@ def set_random_seed(seed):
         ValueError: when it is negative.
     """
     global _generator
-    if isinstance(seed, bool) or not isinstance(seed, (int, xp.integer)):
+    if isinstance(seed, bool) or not isinstance(seed, (int, host.integer)):
         raise TypeError(f"set_random_seed: seed must be an int, got {type(seed).__name__}")
     if seed < 0:
         raise ValueError(f"set_random_seed: seed must be non-negative, got {seed}")
     _python_random.seed(int(seed))
-    xp.random.seed(int(seed) % 2**32)
-    _generator = xp.random.default_rng(int(seed))
+    host.random.seed(int(seed) % 2**32)
+    _generator = host.random.default_rng(int(seed))
 
 
 def generator():
     """The current global ``numpy.random.Generator``."""
     return _generator
+
+
+def host_generator(seed):
+    """A fresh host ``numpy.random.Generator`` for a layer's or an initializer's own ``seed``."""
+    return host.random.default_rng(seed)
 
 
 def get_state():

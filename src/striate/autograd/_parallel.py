@@ -50,6 +50,8 @@ def over_batch(part, n, work_bytes):
     Returns:
         The parts' results, in order.
     """
+    if not backend.uses_host_threads():  # a GPU backend: the device runs the whole batch at once
+        return [part(0, n)]
     threads = min(backend.num_threads(), n)
     if work_bytes < MIN_PARALLEL_BYTES or (threads <= 1 and not backend.is_deterministic()):
         return [part(0, n)]

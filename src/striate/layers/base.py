@@ -203,8 +203,8 @@ class Layer:
     non_trainable_variables = non_trainable_weights
 
     def get_weights(self):
-        """Copies of the weights as NumPy arrays, in :attr:`weights` order."""
-        return [v.data.copy() for v in self.weights]
+        """Copies of the weights as NumPy arrays (on every backend), in :attr:`weights` order."""
+        return [backend.to_host(v.data, copy=True) for v in self.weights]
 
     def set_weights(self, weights):
         """Overwrite the weights from arrays in :attr:`weights` order.
@@ -219,7 +219,7 @@ class Layer:
         weights = list(weights)
         if len(weights) != len(current):
             raise ValueError(f"Layer {self.name!r}: set_weights expected {len(current)} arrays, got {len(weights)}")
-        arrays = [xp.asarray(w) for w in weights]
+        arrays = [backend.to_array(w.data if isinstance(w, Tensor) else w) for w in weights]
         for v, a in zip(current, arrays):
             if a.shape != v.shape:
                 raise ValueError(f"Layer {self.name!r}: weight {v.path!r} has shape {v.shape}, "
@@ -294,7 +294,7 @@ class Layer:
             if value.dtype.kind == "f" and value.dtype != self.dtype:
                 return value.astype(self.dtype)
             return value
-        array = xp.asarray(value)
+        array = backend.to_array(value)  # a layer called on host data: the API boundary
         if array.dtype.kind == "f" or (array.dtype.kind in "biu" and self._casts_ints()):
             return Tensor(array.astype(self.dtype, copy=False))
         if array.dtype.kind in "biu":

@@ -13,7 +13,7 @@ import numbers
 import warnings
 
 from striate import backend, optimizers
-from striate.backend import xp
+from striate.backend import host
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
@@ -126,7 +126,7 @@ class Trainer(Steps):
         ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name, y_what)
         if sample_weight is not None:
             sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
-            if sample_weight.ndim != 1 or not xp.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
                 low = float(sample_weight.min()) if sample_weight.size else None
                 raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
                                  f"got shape {sample_weight.shape} with minimum {low}")
@@ -174,7 +174,7 @@ class Trainer(Steps):
                 or validation_freq <= 0:
             raise ValueError(f"validation_freq must be a positive integer (validate every that many epochs), "
                              f"got {validation_freq!r}")
-        if not isinstance(shuffle, (bool, xp.bool_)):
+        if not isinstance(shuffle, (bool, host.bool_)):
             raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
         callbacks = _check_callbacks(callbacks)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
@@ -317,7 +317,8 @@ class Trainer(Steps):
             chunks.append(predict_function(data))
             cbs.on_predict_batch_end(step, {"outputs": chunks[-1]})
         cbs.on_predict_end()
-        results = [xp.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        # NumPy out, as Keras: each batch's outputs come to the host as they are made
+        results = [host.concatenate([backend.to_host(c[i]) for c in chunks]) for i in range(len(chunks[0]))]
         return results[0] if len(results) == 1 else results
 
     # ---- single batches --------------------------------------------------------------------------
@@ -341,7 +342,7 @@ class Trainer(Steps):
         """Outputs for one batch (no batching, no callbacks)."""
         xs = self._prepare_x(x)
         (_, data), = ArrayIterator(xs, batch_size=D.check_lengths(xs)).enumerate_epoch()
-        outputs = self.make_predict_function()(data)
+        outputs = [backend.to_host(o) for o in self.make_predict_function()(data)]  # NumPy out, as Keras
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _one_batch(self, function, iterator, return_dict):
@@ -379,7 +380,7 @@ def _check_callbacks(callbacks):
 
 def _check_epochs(epochs, initial_epoch):
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, (int, xp.integer)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, host.integer)) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
@@ -397,7 +398,7 @@ def _apply_class_weight(class_weight, y, sample_weight):
     if not class_weight:
         return sample_weight
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
-    table = xp.ones(int(max(max(class_weight), labels.max())) + 1, dtype=xp.float32)
+    table = host.ones(int(max(max(class_weight), labels.max())) + 1, dtype=host.float32)  # host data
     for cls, weight in class_weight.items():
         table[int(cls)] = float(weight)
     weights = table[labels]

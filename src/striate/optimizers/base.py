@@ -33,6 +33,7 @@ is a flat dict of arrays: ``"iterations"``, shared scalars such as Nadam's
 import re
 import warnings
 
+from striate import backend
 from striate.backend import xp
 from striate.distribution.data_parallel import reduce_gradients
 from striate.optimizers import _clipping, _state, schedules
@@ -253,7 +254,7 @@ class Optimizer:
         if not kept_grads:
             raise ValueError(f"{owner}.apply: no gradients provided for any variable (all are None)")
         # Non-finite gradients are applied, not refused: the training loop watches the loss.
-        with xp.errstate(all="ignore"):
+        with backend.errstate(all="ignore"):
             if self.loss_scale_factor is not None:
                 kept_grads = [g / self.loss_scale_factor for g in kept_grads]
             if self.gradient_accumulation_steps:
