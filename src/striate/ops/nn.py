@@ -13,7 +13,8 @@ from striate.ops.activations import (  # noqa: F401
     glu, tanh_shrink, hard_tanh, hard_shrink, threshold, softmax, log_softmax, sparsemax,
 )
 from striate.ops.nn_conv import (  # noqa: F401
-    conv, depthwise_conv, separable_conv, conv_transpose, max_pool, average_pool,
+    conv, depthwise_conv, separable_conv, conv_transpose, max_pool, average_pool, adaptive_max_pool,
+    adaptive_average_pool,
 )
 from striate.ops.nn_losses import (  # noqa: F401
     one_hot, multi_hot, categorical_crossentropy, sparse_categorical_crossentropy,
@@ -29,8 +30,9 @@ __all__ = [
     "sparse_plus", "silu", "swish", "squareplus", "log_sigmoid", "leaky_relu", "hard_sigmoid",
     "hard_silu", "hard_swish", "elu", "selu", "gelu", "celu", "glu", "tanh_shrink", "hard_tanh",
     "hard_shrink", "threshold", "softmax", "log_softmax", "sparsemax", "conv", "depthwise_conv",
-    "separable_conv", "conv_transpose", "max_pool", "average_pool", "one_hot", "multi_hot",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "moments",
-    "batch_normalization", "normalize", "rms_normalization", "layer_normalization", "psnr",
-    "dot_product_attention", "depth_to_space", "space_to_depth",
+    "separable_conv", "conv_transpose", "max_pool", "average_pool", "adaptive_max_pool",
+    "adaptive_average_pool", "one_hot", "multi_hot", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "binary_crossentropy", "moments", "batch_normalization",
+    "normalize", "rms_normalization", "layer_normalization", "psnr", "dot_product_attention",
+    "depth_to_space", "space_to_depth",
 ]

@@ -21,11 +21,14 @@ from striate._windows import as_tuple
 from striate.autograd import AvgPool, Conv, MaxPool, Pad, Reshape, Transpose
 from striate.autograd.conv import conv_output_shape, resolve_padding
 from striate.backend import xp
-from striate.ops._convert import array_op, promote
+from striate.ops._convert import array_op, constant, promote
 from striate.ops._dtypes import float_dtype
-from striate.ops.shape_ops import concatenate
+from striate.ops.products import tensordot
+from striate.ops.reductions import max as _max
+from striate.ops.shape_ops import concatenate, moveaxis, stack
 
-__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool"]
+__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
+           "adaptive_max_pool", "adaptive_average_pool"]
 
 
 def _layout(data_format, caller):
@@ -189,3 +192,41 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The mean of each window ('same' averages the real inputs only, as Keras)."""
     return _pool(AvgPool, inputs, pool_size, strides, padding, data_format, "average_pool")
+
+
+def _bins(n, o):
+    """PyTorch's adaptive bins: ``[floor(i n / o), ceil((i + 1) n / o))`` for each output ``i``."""
+    return [(i * n // o, -((-(i + 1) * n) // o)) for i in range(o)]
+
+
+def _adaptive(inputs, output_size, data_format, largest, caller):
+    first = _layout(data_format, caller)
+    (x,) = promote(inputs, caller=caller)
+    x = x.astype(float_dtype(x.dtype)) if x.dtype.kind != "f" else x
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(f"{caller}: expected inputs (N, *spatial, C) of rank 3-5, got shape {x.shape}")
+    x = _to_last(x, first)
+    sizes = as_tuple(output_size, x.ndim - 2, "output_size")
+    for axis, o in enumerate(sizes, start=1):  # pooling is separable: one spatial axis at a time
+        bins = _bins(x.shape[axis], o)
+        if largest:
+            head = (slice(None),) * axis
+            x = stack([_max(x[head + (slice(a, b),)], axis=axis) for a, b in bins], axis=axis)
+        else:
+            w = xp.zeros((o, x.shape[axis]), dtype=x.dtype)
+            for i, (a, b) in enumerate(bins):
+                w[i, a:b] = 1.0 / (b - a)
+            x = moveaxis(tensordot(x, constant(w), axes=([axis], [1])), -1, axis)
+    return _to_first(x, first)
+
+
+@array_op("inputs")
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """The maximum over PyTorch's adaptive bins: output ``(N, *output_size, C)`` whatever the input size."""
+    return _adaptive(inputs, output_size, data_format, True, "adaptive_max_pool")
+
+
+@array_op("inputs")
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """The mean over PyTorch's adaptive bins (one averaging matrix per spatial axis)."""
+    return _adaptive(inputs, output_size, data_format, False, "adaptive_average_pool")

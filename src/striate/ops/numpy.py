@@ -44,6 +44,14 @@ from striate.ops.indexing import (  # noqa: F401
 from striate.ops.products import (  # noqa: F401
     matmul, dot, tensordot, outer, inner, vdot, einsum, kron, cross,
 )
+from striate.ops.numpy_extra import (  # noqa: F401
+    ndim, size, diff, fmax, fmin, logaddexp2, gcd, lcm, bitwise_and, bitwise_or, bitwise_xor,
+    bitwise_not, bitwise_invert, bitwise_left_shift, bitwise_right_shift, left_shift, right_shift,
+    ldexp, nextafter, i0, trapezoid, vander, corrcoef, correlate, histogram, unique, unravel_index,
+    bartlett, blackman, hamming, hanning, kaiser, real, imag, conj, conjugate, angle, nancumsum,
+    nancumprod, nanargmax, nanargmin, nanquantile, nanpercentile, nanmedian, view,
+)
+from striate.ops.linalg import slogdet  # noqa: F401
 
 __all__ = [
     "ones", "zeros", "full", "empty", "ones_like", "zeros_like", "full_like", "empty_like",
@@ -65,5 +73,11 @@ __all__ = [
     "flipud", "roll", "rot90", "swapaxes", "moveaxis", "broadcast_to", "append", "copy", "take",
     "take_along_axis", "where", "nonzero", "sort", "argsort", "tril", "triu", "diag", "diagonal",
     "diagflat", "get_item", "select", "searchsorted", "digitize", "bincount", "argpartition",
-    "matmul", "dot", "tensordot", "outer", "inner", "vdot", "einsum", "kron", "cross",
+    "matmul", "dot", "tensordot", "outer", "inner", "vdot", "einsum", "kron", "cross", "ndim",
+    "size", "diff", "fmax", "fmin", "logaddexp2", "gcd", "lcm", "bitwise_and", "bitwise_or",
+    "bitwise_xor", "bitwise_not", "bitwise_invert", "bitwise_left_shift", "bitwise_right_shift",
+    "left_shift", "right_shift", "ldexp", "nextafter", "i0", "trapezoid", "vander", "corrcoef",
+    "correlate", "histogram", "unique", "unravel_index", "bartlett", "blackman", "hamming",
+    "hanning", "kaiser", "real", "imag", "conj", "conjugate", "angle", "nancumsum", "nancumprod",
+    "nanargmax", "nanargmin", "nanquantile", "nanpercentile", "nanmedian", "view", "slogdet",
 ]

@@ -17,7 +17,7 @@ from striate.backend import xp
 from striate.ops._convert import array_op, constant, floating, normalize_axis, promote, to_tensor
 from striate.ops._dtypes import float_dtype, is_float, standardize_dtype
 from striate.ops.arithmetic import maximum, minimum
-from striate.ops.indexing import diagonal, sort
+from striate.ops.indexing import diagonal, sort, take_along_axis
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "prod", "var", "std", "argmax", "argmin",
            "any", "all", "count_nonzero", "cumsum", "cumprod", "average", "ptp", "median", "quantile",
@@ -243,36 +243,41 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
 
     Output shape: ``q.shape + reduced shape`` (as NumPy).
     """
+    return quantile_of(x, q, axis, method, keepdims, ignore_nan=False, caller="quantile")
+
+
+def quantile_of(x, q, axis, method, keepdims, ignore_nan, caller):
+    """:func:`quantile`, or over the non-NaN values only (NaN sorts last; each slice counts its own)."""
     if method not in _METHODS:
-        raise ValueError(f"quantile: method must be one of {_METHODS}, got {method!r}")
-    t, axis = _reduce_args(x, axis, "quantile")
+        raise ValueError(f"{caller}: method must be one of {_METHODS}, got {method!r}")
+    t, axis = _reduce_args(x, axis, caller)
     t = floating(t)
-    qs = to_tensor(q, caller="quantile").data.astype(xp.float64)
+    qs = to_tensor(q, caller=caller).data.astype(xp.float64)
     if qs.ndim > 1 or xp.any((qs < 0) | (qs > 1)):
-        raise ValueError(f"quantile: q must be a number or 1-D, within [0, 1], got {qs}")
+        raise ValueError(f"{caller}: q must be a number or 1-D, within [0, 1], got {qs}")
     flat, kept_shape, axes = _to_last(t, axis)  # (*kept, K)
     ordered = sort(flat, axis=-1)
-    n = ordered.shape[-1]
-    position = qs * (n - 1)
+    counts = (~xp.isnan(flat.data)).sum(axis=-1, keepdims=True) if ignore_nan else \
+        xp.full(kept_shape + (1,), flat.shape[-1])
+    position = qs.reshape(-1) * xp.maximum(counts - 1, 0)  # (*kept, nq)
     lo, hi = xp.floor(position).astype(int), xp.ceil(position).astype(int)
-    frac = (position - lo).astype(t.dtype)
+    frac = position - lo
     if method == "lower":
         hi, frac = lo, frac * 0
     elif method == "higher":
         lo, frac = hi, frac * 0
     elif method == "midpoint":
-        frac = xp.where(hi > lo, 0.5, 0.0).astype(t.dtype)
+        frac = xp.where(hi > lo, 0.5, 0.0)
     elif method == "nearest":
         lo = hi = xp.round(position).astype(int)  # half to even, as NumPy
         frac = frac * 0
-    v_lo, v_hi = ordered[..., lo], ordered[..., hi]  # (*kept, *q)
-    out = v_lo + (v_hi - v_lo) * frac
-    if qs.ndim == 1:
-        out = Transpose.apply(out, axes=(out.ndim - 1,) + tuple(range(out.ndim - 1)))  # (q, *kept)
-    if keepdims:
-        shape = tuple(1 if i in axes else s for i, s in enumerate(t.shape))
-        out = Reshape.apply(out, shape=qs.shape + shape)
-    return out
+    v_lo, v_hi = take_along_axis(ordered, lo, axis=-1), take_along_axis(ordered, hi, axis=-1)
+    out = v_lo + (v_hi - v_lo) * constant(frac.astype(t.dtype))  # (*kept, nq)
+    if ignore_nan and xp.any(counts == 0):
+        out = Where.apply(xp.nan, out, condition=xp.broadcast_to(counts == 0, out.shape))
+    out = Transpose.apply(out, axes=(out.ndim - 1,) + tuple(range(out.ndim - 1)))  # (nq, *kept)
+    shape = tuple(1 if i in axes else s for i, s in enumerate(t.shape)) if keepdims else kept_shape
+    return Reshape.apply(out, shape=qs.shape + shape)
 
 
 @array_op("x", "q")
