@@ -59,6 +59,13 @@ def to_tensor(x, dtype=None, caller="ops"):
     Python ints become int32 and Python floats ``floatx()``, as in Keras;
     ``dtype`` casts (differentiably for floats).
     """
+    if dtype is not None and (is_python_number(x) or isinstance(x, (list, tuple))) and not _contains_tensor(x):
+        # straight to the target type: 0.1 must not pass through float32 on its way to float64
+        dtype = standardize_dtype(dtype, caller)
+        try:
+            return Tensor._wrap(xp.asarray(x, dtype=dtype), False)
+        except OverflowError:
+            raise ValueError(f"{caller}: {x!r} does not fit in {dtype}") from None
     t = x if isinstance(x, Tensor) else Tensor._wrap(_as_array(x, caller), False)
     return t if dtype is None else cast_tensor(t, dtype)
 
@@ -130,7 +137,7 @@ def floating(x, caller="ops"):
 def unwrap(value):
     """Tensors (also inside tuples and lists) back to their arrays."""
     if isinstance(value, Tensor):
-        return value.data
+        return xp.asarray(value.data)  # an op on 0-d arrays may leave a NumPy scalar
     if isinstance(value, (tuple, list)):
         return type(value)(unwrap(v) for v in value)
     return value

@@ -120,7 +120,9 @@ def negative(x):
 @array_op("x")
 def abs(x):  # noqa: A001 - Keras's name
     """``|x|``; the gradient at 0 is 0."""
-    t = _numeric(x, "abs")
+    t = to_tensor(x, caller="abs")
+    if t.dtype == bool:
+        return t  # |x| of a boolean is itself (Keras keeps bool)
     return t.abs() if is_float(t.dtype) else constant(xp.abs(t.data))
 
 
@@ -149,9 +151,9 @@ def reciprocal(x):
 
 @array_op("x")
 def sign(x):
-    """-1, 0 or 1 (a constant)."""
-    t = _numeric(x, "sign")
-    return constant(xp.sign(t.data))
+    """-1, 0 or 1 (a constant); booleans stay booleans."""
+    t = to_tensor(x, caller="sign")
+    return constant(t.data if t.dtype == bool else xp.sign(t.data))
 
 
 def _rounding(fn, x, caller):

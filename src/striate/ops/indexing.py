@@ -194,7 +194,7 @@ def get_item(x, key):
     return t[key]
 
 
-@array_op("condlist", "choicelist", "default")
+@array_op("default", sequences=("condlist", "choicelist"))
 def select(condlist, choicelist, default=0):
     """The choice of the first true condition, element-wise; ``default`` where none holds."""
     if not isinstance(condlist, (list, tuple)) or not isinstance(choicelist, (list, tuple)) \

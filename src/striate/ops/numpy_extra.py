@@ -16,6 +16,7 @@ from striate.ops._dtypes import float_dtype, is_float, standardize_dtype
 from striate.ops.arithmetic import logaddexp, maximum, minimum
 from striate.ops.products import matmul
 from striate.ops.reductions import argmax, argmin, cumprod, cumsum, mean, quantile_of, sum as _sum
+from striate.ops.reductions import _probabilities
 from striate.ops.shape_ops import pad, stack
 
 __all__ = ["ndim", "size", "diff", "fmax", "fmin", "logaddexp2", "gcd", "lcm", "bitwise_and", "bitwise_or",
@@ -296,16 +297,16 @@ def nanargmin(x, axis=None, keepdims=False):
     return argmin(_without_nan(x, xp.inf, "nanargmin"), axis=axis, keepdims=keepdims)
 
 
-@array_op("x", "q")
+@array_op("x")
 def nanquantile(x, q, axis=None, method="linear", keepdims=False):
     """:func:`quantile` of the non-NaN values (NaN where a slice has none)."""
     return quantile_of(x, q, axis, method, keepdims, ignore_nan=True, caller="nanquantile")
 
 
-@array_op("x", "q")
+@array_op("x")
 def nanpercentile(x, q, axis=None, method="linear", keepdims=False):
     """:func:`nanquantile` with ``q`` in percent."""
-    return nanquantile(x, to_tensor(q).data / 100.0, axis=axis, method=method, keepdims=keepdims)
+    return nanquantile(x, _probabilities(q) / 100.0, axis=axis, method=method, keepdims=keepdims)
 
 
 @array_op("x")

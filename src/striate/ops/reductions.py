@@ -16,6 +16,7 @@ from striate.autograd.cumulative import CumProd, CumSum
 from striate.backend import xp
 from striate.ops._convert import array_op, constant, floating, normalize_axis, promote, to_tensor
 from striate.ops._dtypes import float_dtype, is_float, standardize_dtype
+from striate.tensor import Tensor
 from striate.ops.arithmetic import maximum, minimum
 from striate.ops.indexing import diagonal, sort, take_along_axis
 
@@ -195,7 +196,9 @@ def _running(x, axis, dtype, primitive, fn, caller):
     if axis is None:
         t, axis = Reshape.apply(t, shape=(-1,)), 0
     axis = normalize_axis(axis, t.ndim, caller)
-    out_dtype = standardize_dtype(dtype, caller) if dtype is not None else _accumulator(t.dtype)
+    # unlike sum, running sums keep small integer types (as Keras); booleans count as int32
+    out_dtype = standardize_dtype(dtype, caller) if dtype is not None else (
+        "int32" if t.dtype == bool else t.dtype.name)
     if not is_float(out_dtype):
         return constant(fn(t.data, axis=axis, dtype=out_dtype))
     return primitive.apply(to_tensor(t, out_dtype), axis=axis)
@@ -237,7 +240,7 @@ def ptp(x, axis=None, keepdims=False):
 _METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
-@array_op("x", "q")
+@array_op("x")
 def quantile(x, q, axis=None, method="linear", keepdims=False):
     """The ``q``-th quantiles (``0 <= q <= 1``) over ``axis``, differentiable through sorting.
 
@@ -246,13 +249,18 @@ def quantile(x, q, axis=None, method="linear", keepdims=False):
     return quantile_of(x, q, axis, method, keepdims, ignore_nan=False, caller="quantile")
 
 
+def _probabilities(q):
+    """``q`` in float64 (a Python 0.3 must not pass through float32)."""
+    return xp.asarray(q.data if isinstance(q, Tensor) else q, dtype=xp.float64)
+
+
 def quantile_of(x, q, axis, method, keepdims, ignore_nan, caller):
     """:func:`quantile`, or over the non-NaN values only (NaN sorts last; each slice counts its own)."""
     if method not in _METHODS:
         raise ValueError(f"{caller}: method must be one of {_METHODS}, got {method!r}")
     t, axis = _reduce_args(x, axis, caller)
     t = floating(t)
-    qs = to_tensor(q, caller=caller).data.astype(xp.float64)
+    qs = _probabilities(q)
     if qs.ndim > 1 or xp.any((qs < 0) | (qs > 1)):
         raise ValueError(f"{caller}: q must be a number or 1-D, within [0, 1], got {qs}")
     flat, kept_shape, axes = _to_last(t, axis)  # (*kept, K)
@@ -280,10 +288,10 @@ def quantile_of(x, q, axis, method, keepdims, ignore_nan, caller):
     return Reshape.apply(out, shape=qs.shape + shape)
 
 
-@array_op("x", "q")
+@array_op("x")
 def percentile(x, q, axis=None, method="linear", keepdims=False):
     """:func:`quantile` with ``q`` in percent."""
-    return quantile(x, to_tensor(q).data / 100.0, axis=axis, method=method, keepdims=keepdims)
+    return quantile(x, _probabilities(q) / 100.0, axis=axis, method=method, keepdims=keepdims)
 
 
 @array_op("x")
