@@ -22,7 +22,7 @@ import inspect
 
 from striate.autograd import Cast
 from striate.backend import xp
-from striate.ops._dtypes import float_dtype, result_type, standardize_dtype
+from striate.ops._dtypes import float_dtype, name_of, result_type, standardize_dtype
 from striate.tensor import Tensor
 
 __all__ = ["array_op", "to_tensor", "promote", "floating", "cast_tensor", "is_python_number", "unwrap",
@@ -72,7 +72,7 @@ def to_tensor(x, dtype=None, caller="ops"):
 
 def cast_tensor(t, dtype):
     dtype = standardize_dtype(dtype)
-    if t.dtype == dtype:
+    if name_of(t.dtype) == dtype:
         return t
     if t.requires_grad and dtype.startswith("float"):
         return Cast.apply(t, dtype=xp.dtype(dtype))
@@ -97,6 +97,9 @@ def broadcast(*values, caller="ops"):
         ValueError: naming ``caller`` and the shapes, instead of NumPy's error from deep inside.
     """
     tensors = promote(*values, caller=caller)
+    shape = tensors[0].shape
+    if all(t.shape == shape for t in tensors[1:]):
+        return tensors
     try:
         xp.broadcast_shapes(*[t.shape for t in tensors])
     except ValueError:
@@ -159,6 +162,15 @@ def _convert(value, caller):
     return to_tensor(value, caller=caller)
 
 
+def _sequence(items, name, caller):
+    """A list argument with each item converted (a tensor counts as the list of its rows)."""
+    if isinstance(items, (Tensor, xp.ndarray)):
+        items = [items[i] for i in range(len(items))]  # rows along the first axis
+    elif not isinstance(items, (tuple, list)):
+        raise TypeError(f"{caller}: {name} must be a list of tensors, got {type(items).__name__}")
+    return type(items)(_convert(v, caller) for v in items)
+
+
 def array_op(*names, sequences=()):
     """Decorator: the parameters ``names`` are arrays, ``sequences`` are lists of arrays.
 
@@ -167,31 +179,37 @@ def array_op(*names, sequences=()):
     Tensor. The wrapped function therefore is written once, for Tensors.
     """
     def decorate(fn):
-        signature = inspect.signature(fn)
+        params = list(inspect.signature(fn).parameters.values())
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        varargs = next((p.name for p in params if p.kind is p.VAR_POSITIONAL), None)
         caller = fn.__name__
+        # (name, position among the positional parameters or None for *args, is a sequence)
+        plan = [(n, positional.index(n) if n != varargs else None, False) for n in names]
+        plan += [(n, positional.index(n) if n != varargs else None, True) for n in sequences]
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            try:
-                bound = signature.bind(*args, **kwargs)
-            except TypeError as error:
-                raise TypeError(f"{caller}: {error}") from None
-            arguments = bound.arguments
+            args = list(args)
             has_tensor = False
-            for name in names:
-                if name in arguments:
-                    has_tensor = has_tensor or _contains_tensor(arguments[name])
-                    arguments[name] = _convert(arguments[name], caller)
-            for name in sequences:
-                if name in arguments:
-                    items = arguments[name]
+            for name, position, sequence in plan:
+                if position is None:  # *args: every remaining positional argument is one item
+                    items = args[len(positional):]
                     has_tensor = has_tensor or _contains_tensor(items)
-                    if isinstance(items, (Tensor, xp.ndarray)):
-                        items = [items[i] for i in range(len(items))]  # rows along the first axis
-                    elif not isinstance(items, (tuple, list)):
-                        raise TypeError(f"{caller}: {name} must be a list of tensors, got {type(items).__name__}")
-                    arguments[name] = type(items)(_convert(v, caller) for v in items)
-            out = fn(*bound.args, **bound.kwargs)
+                    args[len(positional):] = [_convert(v, caller) for v in items]
+                    continue
+                if position < len(args):
+                    value = args[position]
+                elif name in kwargs:
+                    value = kwargs[name]
+                else:
+                    continue
+                has_tensor = has_tensor or _contains_tensor(value)
+                value = _sequence(value, name, caller) if sequence else _convert(value, caller)
+                if position < len(args):
+                    args[position] = value
+                else:
+                    kwargs[name] = value
+            out = fn(*args, **kwargs)
             return out if has_tensor else unwrap(out)
 
         return wrapper

@@ -16,13 +16,15 @@ backends narrow them to 32 bits in some ops and not others (see docs/ops.md).
 from striate import backend
 from striate.backend import xp
 
-__all__ = ["standardize_dtype", "result_type", "dtype_of", "is_float", "float_dtype"]
+__all__ = ["standardize_dtype", "result_type", "dtype_of", "is_float", "float_dtype", "name_of"]
 
 _INTS = ("int8", "int16", "int32", "int64")
 _UINTS = ("uint8", "uint16", "uint32", "uint64")
 _FLOATS = ("float16", "float32", "float64")
 _ALLOWED = ("bool",) + _INTS + _UINTS + _FLOATS
 _PYTHON = {bool: "bool", int: "int32", float: None}  # None: floatx() at call time
+_KNOWN = {}  # dtype arguments already standardised
+_NAMES = {}  # NumPy dtype -> name
 
 
 def standardize_dtype(dtype, caller="ops"):
@@ -35,6 +37,10 @@ def standardize_dtype(dtype, caller="ops"):
         return backend.floatx()
     if dtype in _PYTHON:
         return _PYTHON[dtype] or backend.floatx()
+    try:
+        return _KNOWN[dtype]  # the hot path: a dtype seen before
+    except (KeyError, TypeError):
+        pass
     if isinstance(dtype, str) and dtype == "bfloat16":
         raise TypeError(f"{caller}: dtype 'bfloat16' is not supported (NumPy has no bfloat16); "
                         "use 'float16' or 'float32'")
@@ -44,7 +50,17 @@ def standardize_dtype(dtype, caller="ops"):
         raise TypeError(f"{caller}: expected a dtype, got {dtype!r}") from error
     if name not in _ALLOWED:
         raise TypeError(f"{caller}: dtype must be one of {_ALLOWED}, got {name!r}")
+    _KNOWN[dtype] = name
     return name
+
+
+def name_of(dtype):
+    """The name of a NumPy dtype (``dtype.name`` costs microseconds; this is a dictionary look-up)."""
+    try:
+        return _NAMES[dtype]
+    except KeyError:
+        _NAMES[dtype] = dtype.name
+        return _NAMES[dtype]
 
 
 def dtype_of(value):
@@ -54,16 +70,21 @@ def dtype_of(value):
         return "bool", False
     if kind is int or kind is float:
         return kind.__name__, True  # Python numbers are weak; NumPy scalars are not
-    return xp.dtype(getattr(value, "dtype", None) or xp.asarray(value).dtype).name, False
+    dtype = getattr(value, "dtype", None)
+    return name_of(dtype if isinstance(dtype, xp.dtype) else xp.asarray(value).dtype), False
 
 
 def is_float(dtype):
-    return str(dtype).startswith("float")
+    """Whether ``dtype`` (a NumPy dtype or a name) is a float type."""
+    kind = getattr(dtype, "kind", None)  # NumPy dtypes: a cheap attribute, no string formatting
+    return kind == "f" if kind is not None else str(dtype).startswith("float")
 
 
 def float_dtype(dtype):
     """The float type an op on ``dtype`` computes in: floats keep theirs, ints and bools get ``floatx()``."""
-    return str(dtype) if is_float(dtype) else backend.floatx()
+    if not is_float(dtype):
+        return backend.floatx()
+    return name_of(dtype) if isinstance(dtype, xp.dtype) else str(dtype)
 
 
 def _bits(name):
@@ -87,6 +108,9 @@ def result_type(*values):
     >>> result_type("float16", "float32"), result_type("bool", int), result_type(1, 2.0)
     ('float32', 'int32', 'float32')
     """
+    first = getattr(values[0], "dtype", None) if values else None
+    if isinstance(first, xp.dtype) and all(getattr(v, "dtype", None) is first for v in values[1:]):
+        return name_of(first)  # the hot path: tensors of one dtype
     strong, weak = [], set()
     for v in values:
         if v is int or v is float:

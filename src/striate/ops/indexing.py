@@ -178,7 +178,9 @@ def diag(x, k=0):
     position = xp.where(on, xp.minimum(rows, cols), 0)  # index of x on the diagonal, 0 elsewhere
     gathered = GetItem.apply(t, index=(position,)) if t.shape[0] else constant(xp.zeros((n, n), t.dtype))
     zero = xp.zeros((), dtype=t.dtype)
-    return Where.apply(gathered, zero, condition=on) if is_float(t.dtype) else constant(xp.where(on, gathered.data, zero))
+    if not is_float(t.dtype):
+        return constant(xp.where(on, gathered.data, zero))
+    return Where.apply(gathered, zero, condition=on)
 
 
 @array_op("x")

@@ -99,7 +99,8 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     pads = resolve_padding(spatial, ksize, strides, dilation, padding)
     out = conv_output_shape(spatial, ksize, strides, dilation, pads)
     if any(o <= 0 for o in out):
-        raise ValueError(f"depthwise_conv: kernel {ksize} (dilation {dilation}) is larger than the padded input {spatial}")
+        raise ValueError(f"depthwise_conv: kernel {ksize} (dilation {dilation}) is larger than the padded "
+                         f"input {spatial}")
     if any(b or a for b, a in pads):
         x = Pad.apply(x, pads=((0, 0),) + pads + ((0, 0),))
     y = None

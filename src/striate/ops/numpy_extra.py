@@ -81,12 +81,18 @@ def logaddexp2(x1, x2):
 
 
 def _integer(name, fn, unary=False):
-    def op(*args):
-        tensors = [to_tensor(v, caller=name) for v in args] if unary else broadcast(*args, caller=name)
+    def check(tensors):
         if any(t.dtype.kind not in "biu" for t in tensors):
             raise TypeError(f"{name}: expected integer or boolean tensors, got {[str(t.dtype) for t in tensors]}")
         return constant(fn(*[t.data for t in tensors]))
 
+    def unary_op(x):
+        return check([to_tensor(x, caller=name)])
+
+    def binary_op(x, y):
+        return check(broadcast(x, y, caller=name))
+
+    op = unary_op if unary else binary_op
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Element-wise ``{fn.__name__}`` of integers (a constant)."
     return array_op("x")(op) if unary else array_op("x", "y")(op)

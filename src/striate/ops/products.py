@@ -13,7 +13,7 @@ integer products are exact constants in the promoted integer type.
 from striate.autograd import MatMul, Reshape
 from striate.autograd.einsum import Einsum, parse_subscripts
 from striate.backend import xp
-from striate.ops._convert import array_op, constant, normalize_axis, promote, to_tensor
+from striate.ops._convert import array_op, constant, normalize_axis, promote
 from striate.ops._dtypes import is_float
 from striate.ops.shape_ops import moveaxis, ravel, stack
 

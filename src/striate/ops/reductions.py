@@ -15,7 +15,7 @@ from striate.autograd import Max, Reshape, Sum, Transpose, Where
 from striate.autograd.cumulative import CumProd, CumSum
 from striate.backend import xp
 from striate.ops._convert import array_op, constant, floating, normalize_axis, promote, to_tensor
-from striate.ops._dtypes import float_dtype, is_float, standardize_dtype
+from striate.ops._dtypes import is_float, standardize_dtype
 from striate.tensor import Tensor
 from striate.ops.arithmetic import maximum, minimum
 from striate.ops.indexing import diagonal, sort, take_along_axis

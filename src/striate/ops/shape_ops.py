@@ -86,8 +86,9 @@ def concatenate(xs, axis=0):
     if ndim == 0:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated (use stack)")
     axis = normalize_axis(axis, ndim, "concatenate")
+    rest = tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]
     for t in tensors:
-        if t.ndim != ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+        if t.ndim != ndim or t.shape[:axis] + t.shape[axis + 1:] != rest:
             raise ValueError(f"concatenate: shapes {[t.shape for t in tensors]} differ outside axis {axis}")
     if len(tensors) == 1:
         return tensors[0]
