@@ -68,3 +68,22 @@ def test_grayscale_padding_cropping_patches():
     np.testing.assert_array_equal(patches[1, 2, 4], rgb[1, 4:6, 4:7].reshape(-1))  # (row, column, channel)
     assert striate.gradcheck(lambda x: ops.image.extract_patches(x, 3, strides=2, padding="same",
                                                                  dilation_rate=1), rgb[:1])
+
+
+def test_filters_and_colour_spaces():
+    x = random_inputs([(1, 5, 6, 2)], seed=4)[0]
+    g = np.exp(-0.5 * np.arange(-2, 3) ** 2 / 1.5 ** 2)
+    kernel = np.outer(g / g.sum(), np.ones(1))[:, 0]
+    expected = ndimage.convolve1d(ndimage.convolve1d(x, kernel, axis=1, mode="constant"), kernel, axis=2,
+                                  mode="constant")
+    check_op(lambda t: ops.image.gaussian_blur(t, (5, 5), (1.5, 1.5)), lambda t: expected, None, inputs=[x])
+    sobel = ops.image.sobel_edges(x)
+    dy = np.array([[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]])
+    for k, kernel in enumerate([dy, dy.T]):  # a correlation over height and width only
+        expected = ndimage.correlate(x, kernel[None, :, :, None], mode="constant")
+        np.testing.assert_allclose(sobel[..., k], expected, rtol=1e-12, atol=1e-12)
+    rgb = random_inputs([(2, 4, 3)], seed=5, low=0.05, high=0.95)[0]
+    import colorsys
+    expected = np.array([[colorsys.rgb_to_hsv(*pixel) for pixel in row] for row in rgb])
+    check_op(ops.image.rgb_to_hsv, lambda t: expected, None, inputs=[rgb])
+    check_op(lambda t: ops.image.hsv_to_rgb(ops.image.rgb_to_hsv(t)), lambda t: t, None, inputs=[rgb])

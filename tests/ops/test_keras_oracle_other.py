@@ -135,3 +135,13 @@ def test_other_image_ops():
     coordinates = RNG.uniform(-2, 8, (3, 4, 5)).astype("float32")
     for mode in ["constant", "nearest", "wrap", "mirror", "reflect"]:
         compare("image", "map_coordinates", images[0], coordinates, 1, fill_mode=mode)
+
+
+def test_filters_and_colour_spaces():
+    images = rand(2, 6, 7, 3, low=0.0, high=1.0)
+    # Keras 3.15 on torch treats data_format=None as channels-first in gaussian_blur: pass it explicitly
+    compare("image", "gaussian_blur", images, data_format="channels_last")
+    compare("image", "gaussian_blur", images, kernel_size=(5, 5), sigma=(1.5, 1.5), data_format="channels_last")
+    compare("image", "sobel_edges", images)
+    compare("image", "rgb_to_hsv", images)
+    compare("image", "hsv_to_rgb", images)

@@ -285,3 +285,8 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
               j * dilation[1]:j * dilation[1] + (out[1] - 1) * strides[1] + 1:strides[1], :]
             for i in range(size[0]) for j in range(size[1])]
     return _restore(concatenate(taps, axis=-1), single, first)
+
+
+from striate.ops.image_colour import gaussian_blur, hsv_to_rgb, rgb_to_hsv, sobel_edges  # noqa: E402,F401
+
+__all__ += ["gaussian_blur", "sobel_edges", "rgb_to_hsv", "hsv_to_rgb"]
