@@ -13,7 +13,7 @@ from striate.autograd import Reshape, Where
 from striate.backend import xp
 from striate.ops._convert import array_op, constant, floating
 from striate.ops.arithmetic import clip, maximum, minimum
-from striate.ops.image import _images, _restore
+from striate.ops.image_sampling import _images, _restore
 from striate.ops.nn_conv import depthwise_conv
 from striate.ops.shape_ops import stack
 
