@@ -158,7 +158,8 @@ def _attribute(obj, key, name):
     """A bounded read of an attribute (None when absent)."""
     if key not in obj.attrs:
         return None
-    size = obj.attrs.get_id(key).get_storage_size()
+    attr = obj.attrs.get_id(key)
+    size = attr.get_space().get_simple_extent_npoints() * attr.dtype.itemsize  # (0 bytes: an empty list)
     if size > MAX_ATTRIBUTE_BYTES:
         _fail(name, f"attribute {key!r} of {obj.name} holds {size} bytes; at most {MAX_ATTRIBUTE_BYTES} are read")
     return obj.attrs[key]
