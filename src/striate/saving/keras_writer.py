@@ -25,6 +25,8 @@ KERAS_FORMAT_VERSION = "3.15.1"
 _MODULES = {"Sequential": "keras", "Functional": "keras.src.models.functional"}
 # Options striate writes that Keras 3 does not take (with the value that means "Keras's behaviour").
 _STRIATE_ONLY = {}
+# Keras 3's spatial dropouts take only name and dtype besides their own options (a plain dtype string).
+_NO_BASE_OPTIONS = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
 
 
 def _policy(dtype):
@@ -40,8 +42,11 @@ def _tag(value, module):
 
 def _layer_config(layer, config):
     out = {}
+    plain = type(layer).__name__ in _NO_BASE_OPTIONS
     for key, value in config.items():
-        if key == "dtype" and type(layer).__name__ != "InputLayer":
+        if plain and key == "trainable":
+            continue
+        if key == "dtype" and type(layer).__name__ != "InputLayer" and not plain:
             value = _policy(value)
         elif key.endswith("_initializer"):
             value = _tag(value, "keras.initializers")
