@@ -238,6 +238,9 @@ def from_keras_config(entry, custom_objects=None, safe_mode=True, extra=None):
     name = config.get("name") or entry.get("name")
     where = f"layer {name!r} ({class_name})"
     if class_name in _MODELS:
+        if not isinstance(config.get("layers", []), list):
+            raise SerializationError(f"{where}: a model config needs a 'layers' list, got "
+                                     f"{type(config.get('layers')).__name__}")
         inner = _sequential if class_name == "Sequential" else _functional
         return {"class_name": class_name, "config": inner(config, where, custom_objects, safe_mode, extra),
                 "name": name}

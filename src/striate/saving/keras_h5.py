@@ -20,6 +20,7 @@ from the HDF5 library becomes a :class:`~striate.saving.ModelFileError`.
 Nothing is written into the model until every weight has been read and checked.
 """
 
+import hashlib
 import re
 
 import numpy as np
@@ -31,6 +32,8 @@ __all__ = ["require_h5py", "keras_layer_order", "keras_class_name", "keras_weigh
 
 # The largest attribute striate reads from a weights file (names and name lists).
 MAX_ATTRIBUTE_BYTES = 16 * 2**20
+# Keras's files carry no checksum; striate adds this root attribute (Keras ignores it) and checks it when present.
+CHECKSUM_ATTRIBUTE = "striate_checksum"
 
 
 def require_h5py(what):
@@ -191,8 +194,22 @@ def is_legacy_layout(root):
     return "layer_names" in root.attrs or "model_weights" in root
 
 
+def _checksum(pairs):
+    """``sha256:<hex>`` of every weight in order: its index, dtype, shape and bytes."""
+    digest = hashlib.sha256()
+    for i, (_, array) in enumerate(pairs):
+        array = np.ascontiguousarray(array)
+        digest.update(f"{i}:{array.dtype.str}:{array.shape}\n".encode())
+        digest.update(array.reshape(-1).view(np.uint8).data)
+    return "sha256:" + digest.hexdigest()
+
+
 def read_keras_weights(root, model, name):
     """``[(variable, array)]`` for every weight of ``model`` from an open HDF5 file in either layout.
+
+    A file that striate wrote carries a checksum of its weights, which must match
+    (a changed byte is an error, never silently different weights); Keras's own
+    files have none.
 
     Raises:
         ModelFileError: naming the layer, the dataset and what does not fit.
@@ -201,7 +218,12 @@ def read_keras_weights(root, model, name):
     try:
         if is_legacy_layout(root):
             return _read_legacy(root, model, name, h5py)
-        return _read_keras3(root, model, name, h5py)
+        pairs = _read_keras3(root, model, name, h5py)
+        expected = _attribute(root, CHECKSUM_ATTRIBUTE, name)
+        if expected is not None and _text(expected) != _checksum(pairs):
+            _fail(name, "the weights do not match the checksum striate wrote with them (a changed byte, or an "
+                        "incomplete copy)")
+        return pairs
     except ModelFileError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:  # from the HDF5 library
@@ -288,8 +310,11 @@ def write_keras_weights(root, model):
     Raises:
         ValueError: see :func:`keras_weight_groups`.
     """
+    pairs = []
     for path, layer, variables in keras_weight_groups(model):
         group = root.create_group(f"{path}/vars" if path else "vars")
         group.attrs["name"] = layer.name
         for i, variable in enumerate(variables):
             group.create_dataset(str(i), data=np.asarray(variable.data))
+            pairs.append((variable, np.asarray(variable.data)))
+    root.attrs[CHECKSUM_ATTRIBUTE] = _checksum(pairs)
