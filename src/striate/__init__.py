@@ -18,6 +18,7 @@ from striate import activations, initializers, regularizers  # noqa: E402  (afte
 from striate import layers, losses, metrics, optimizers  # noqa: E402
 from striate import applications, callbacks, models  # noqa: E402
 from striate import datasets, explain, saving, utils, viz  # noqa: E402
+from striate import interop  # noqa: E402
 from striate.layers import Input  # noqa: E402
 from striate.models import Model, Sequential  # noqa: E402
 
@@ -28,3 +29,4 @@ __all__ = [
     "activations", "initializers", "regularizers", "layers", "losses", "metrics", "optimizers",
     "applications", "callbacks", "models", "datasets", "explain", "saving", "utils", "viz", "Input", "Model", "Sequential", "__version__",
 ]
+__all__ += ["interop"]
