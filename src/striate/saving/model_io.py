@@ -140,6 +140,22 @@ class SavingMixin:
         metadata, tensors = model_contents(self)
         atomic_write(path, lambda file: write_tensors(file, tensors, metadata), overwrite, "model file")
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):  # noqa: A002
+        """Export the model for inference in another runtime (Keras 3's ``export``); only ``format="onnx"``.
+
+        Keras's default format, a TensorFlow SavedModel, needs TensorFlow, so it is
+        refused: pass ``format="onnx"``. See :func:`striate.interop.export_onnx` for the
+        file (channels last, dynamic batch axis) and ``opset_version``.
+
+        Raises:
+            ValueError: for another format, or a layer ONNX export does not cover.
+        """
+        if format != "onnx":
+            raise ValueError(f"export: striate exports only format='onnx', got format={format!r}")
+        from striate.interop.onnx_export import export_onnx
+
+        export_onnx(self, filepath, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def save_weights(self, filepath, overwrite=True):
         """Write the weights alone (Keras's :attr:`weights` order) to a ``.weights.safetensors`` file.
 
