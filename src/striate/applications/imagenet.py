@@ -39,7 +39,7 @@ def check_weights(weights, include_top, classes, model):
             raise ValueError(f"{model}: with weights='imagenet' and include_top=True, classes must be 1000, "
                              f"got classes={classes}")
         return
-    if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(weights):
+    if not isinstance(weights, (str, os.PathLike)) or not os.path.isfile(os.path.expanduser(weights)):
         raise ValueError(f"{model}: weights must be None (random initialization), 'imagenet', or the path to a "
                          f"weights file; got weights={weights!r}" +
                          (" (no such file)" if isinstance(weights, (str, os.PathLike)) else ""))
@@ -126,7 +126,7 @@ def check_pooling(pooling, model):
 def load_weights(model, weights):
     """Read a Keras application weights file (legacy ``.h5`` or ``.weights.h5``) into ``model``."""
     if weights is not None:
-        model.load_weights(weights)
+        model.load_weights(os.path.expanduser(weights))
     return model
 
 

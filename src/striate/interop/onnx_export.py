@@ -13,7 +13,11 @@ normalisation uses its moving statistics. Needs the ``onnx`` package
 >>> import striate
 >>> model = striate.applications.lenet5()
 >>> path = os.path.join(tempfile.mkdtemp(), "lenet5.onnx")
->>> model.export(path, format="onnx")                          # doctest: +SKIP
+>>> model.export(path, format="onnx")                  # doctest: +SKIP
+>>> model.export(path)                                  # Keras's default, a TensorFlow SavedModel
+Traceback (most recent call last):
+...
+ValueError: export: striate exports only format='onnx', got format='tf_saved_model'
 """
 
 from striate.interop.onnx_layers import CONVERTERS
