@@ -25,7 +25,6 @@ names options striate lacks (``kernel_constraint``, ``quantization_config`` ...)
 import inspect
 
 from striate import initializers, regularizers
-from striate.saving.errors import ModelFileError
 from striate.saving.serialization import SerializationError, get_registered_object
 
 __all__ = ["from_keras_config", "lambda_factory"]
@@ -261,7 +260,3 @@ def from_keras_config(entry, custom_objects=None, safe_mode=True, extra=None):
     return {"class_name": found, "config": _layer_config(class_name, cls, config, where, custom_objects),
             "name": name}
 
-
-def as_file_error(error, what, name):
-    """A SerializationError from this module as the ModelFileError a loader raises."""
-    return ModelFileError(f"{what} {name!r}: {error}")
