@@ -15,7 +15,10 @@ import striate
 SRC = pathlib.Path(striate.__file__).parent
 
 # Host-side code: data files, model files, plots, printed explanations, helpers on user data.
-BOUNDARY = ("datasets/", "saving/", "utils/", "viz/", "explain.py", "backend.py")
+# interop/ hands arrays to and from other libraries (PyTorch, ONNX); applications/imagenet.py
+# prepares user images (preprocess_input) before they reach a model.
+BOUNDARY = ("datasets/", "saving/", "utils/", "viz/", "interop/", "explain.py", "backend.py",
+            "applications/imagenet.py")
 
 
 def _numpy_imports(path):

@@ -18,7 +18,7 @@ from striate import activations, initializers, regularizers  # noqa: E402  (afte
 from striate import layers, losses, metrics, optimizers  # noqa: E402
 from striate import applications, callbacks, distribution, models  # noqa: E402
 from striate import config, datasets, explain, saving, utils, viz  # noqa: E402
-from striate import ops, random  # noqa: E402
+from striate import interop, ops, random  # noqa: E402
 from striate.layers import Input  # noqa: E402
 from striate.models import Model, Sequential  # noqa: E402
 
@@ -28,5 +28,5 @@ __all__ = [
     "Tensor", "as_tensor", "no_grad", "enable_grad", "gradcheck", "GradcheckError", "backend",
     "activations", "initializers", "regularizers", "layers", "losses", "metrics", "optimizers",
     "applications", "callbacks", "config", "distribution", "models", "datasets", "explain", "saving", "utils", "viz",
-    "Input", "Model", "Sequential", "__version__", "ops", "random",
+    "Input", "Model", "Sequential", "__version__", "interop", "ops", "random",
 ]

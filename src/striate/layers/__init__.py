@@ -1,8 +1,11 @@
 """Keras-style layers (``striate.layers`` is ``keras.layers``)."""
 
 from striate.layers.base import InputSpec, Layer
+from striate.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from striate.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
 from striate.layers.core import Activation, Dense, Flatten, Identity, Lambda, Reshape
+from striate.layers.depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                     SeparableConvolution1D, SeparableConvolution2D)
 from striate.layers.dropout import Dropout
 from striate.layers.input_layer import Input, InputLayer
 from striate.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
@@ -34,3 +37,5 @@ __all__ = [
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D", "RepeatVector", "Permute",
 ]
+__all__ += ["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+            "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
