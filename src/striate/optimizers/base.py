@@ -31,6 +31,7 @@ is a flat dict of arrays: ``"iterations"``, shared scalars such as Nadam's
 import re
 import warnings
 
+from striate.autograd import no_grad
 from striate.backend import xp
 from striate.optimizers import _clipping, _state, schedules
 from striate.optimizers._checks import check_bool, check_int, check_number
@@ -273,6 +274,12 @@ class Optimizer:
         update_step = self.update_step
         for g, v in zip(grads, variables):
             update_step(g, v, lr)
+        # Keras: a weight's constraint (add_weight(constraint=...)) projects it after each update.
+        constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
+        if constrained:
+            with no_grad():
+                for v in constrained:
+                    v.assign(v.constraint(v))
 
     def _clip_gradients(self, grads):
         if self.clipnorm:

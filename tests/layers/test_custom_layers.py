@@ -1,0 +1,510 @@
+"""Custom layers with Keras 3's programming model: add_weight, build, add_loss, tracking, Variables,
+constraints, the default get_config, trainable and the order of weights (Keras 3 as a second oracle)."""
+
+import numpy as np
+import pytest
+
+import striate
+import striate as keras
+from striate import layers
+from tests.keras_oracle import import_keras, to_numpy
+
+F32_TOL = dict(rtol=1e-5, atol=1e-6)  # float32 rounding of a few products and sums
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:keras")
+
+
+# ---- add_weight ----------------------------------------------------------------------------
+class Holder(layers.Layer):
+    """A layer that lets a test call add_weight on it."""
+
+    def call(self, x):
+        return x
+
+
+def test_add_weight_defaults_follow_keras():
+    layer = Holder()
+    w = layer.add_weight(shape=(300, 200))
+    limit = np.sqrt(6.0 / (300 + 200))  # glorot_uniform: the default for floats
+    assert w.dtype == np.float32 and w.trainable and w.shape == (300, 200)
+    assert np.abs(w.numpy()).max() <= limit and np.abs(w.numpy()).max() > 0.9 * limit
+    assert abs(w.numpy().mean()) < 0.01 * limit * 10
+    i = layer.add_weight(shape=(3,), dtype="int32", trainable=False)
+    assert i.dtype == np.int32 and i.numpy().tolist() == [0, 0, 0]  # zeros for other dtypes
+    scalar = layer.add_weight()
+    assert scalar.shape == ()
+    assert layer.weights == [w, scalar, i]  # trainable first, then non-trainable (Keras's order)
+
+
+def test_add_weight_positional_order_and_keyword_only_rest():
+    layer = Holder(name="holder")
+    w = layer.add_weight((2, 3), "ones", "float64", name="kernel")
+    assert w.numpy().tolist() == [[1.0] * 3] * 2 and w.dtype == np.float64
+    assert w.name == "kernel" and w.path == "holder/kernel"
+    with pytest.raises(TypeError):
+        layer.add_weight((2,), "zeros", "float32", False)  # trainable is keyword-only, as in Keras 3.15
+    with pytest.raises(ValueError, match="`name` must be passed as a keyword argument"):
+        layer.add_weight("kernel")
+    with pytest.raises(ValueError, match="aggregation"):
+        layer.add_weight(shape=(1,), aggregation="median")
+    v = layer.add_weight(shape=(2,), regularizer="l2", constraint="non_neg", aggregation="mean",
+                         autocast=False, name="b")
+    assert isinstance(v.regularizer, striate.regularizers.L2) and isinstance(v.constraint, striate.constraints.NonNeg)
+    assert v.aggregation == "mean" and v.autocast is False
+
+
+def test_add_variable_is_keras_alias():
+    layer = Holder()
+    v = layer.add_variable((4,), "zeros", trainable=False, name="count")
+    assert v.numpy().tolist() == [0.0] * 4 and not v.trainable and layer.non_trainable_weights == [v]
+
+
+# ---- build, compute_output_shape, training ---------------------------------------------------
+class Linear(layers.Layer):
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.seen_shapes = []
+
+    def build(self, input_shape):
+        self.seen_shapes.append(input_shape)
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", name="w")
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", name="b")
+
+    def call(self, inputs):
+        return inputs @ self.w + self.b
+
+
+def test_build_is_called_once_with_keras_shape():
+    layer = Linear(4)
+    assert not layer.built and layer.weights == []
+    x = np.ones((2, 3), "float32")
+    y = layer(x)
+    assert layer.built and layer.seen_shapes == [(None, 3)]
+    layer(x)
+    assert layer.seen_shapes == [(None, 3)]
+    np.testing.assert_allclose(y.numpy(), x @ layer.w.numpy() + layer.b.numpy(), **F32_TOL)
+    symbolic = Linear(5)(keras.Input(shape=(7,)))
+    assert symbolic.shape == (None, 5)
+
+
+def test_build_gets_a_structure_of_shapes_for_structured_inputs():
+    class Pair(layers.Layer):
+        def build(self, input_shape):
+            self.shapes = input_shape
+
+        def call(self, inputs):
+            a, b = inputs
+            return a + b
+
+    layer = Pair()
+    layer((np.zeros((2, 3)), np.zeros((2, 3))))
+    assert layer.shapes == ((None, 3), (None, 3))
+
+
+def test_compute_output_shape_and_spec():
+    layer = Linear(6)
+    assert layer.compute_output_shape((None, 3)) == (None, 6)
+    spec = layer.compute_output_spec(keras.Input(shape=(3,)))
+    assert spec.shape == (None, 6) and str(spec.dtype) == "float32"
+
+
+def test_training_argument_reaches_call_in_fit_and_predict():
+    seen = []
+
+    class Probe(layers.Layer):
+        def call(self, x, training=None):
+            seen.append(bool(training))
+            return x
+
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, layers.Dense(1)(Probe()(inputs)))
+    model.compile(optimizer="sgd", loss="mse")
+    seen.clear()
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), batch_size=4, verbose=0)
+    assert seen == [True]
+    seen.clear()
+    model.predict(np.ones((4, 2)), verbose=0)
+    model(np.ones((1, 2)), training=True)
+    assert seen == [False, True]
+
+
+# ---- add_loss and losses -------------------------------------------------------------------
+class ActivityRegularizationLayer(layers.Layer):
+    def __init__(self, rate=1e-2):
+        super().__init__()
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * inputs.mean())
+        return inputs
+
+
+class OuterLayer(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.activity_reg = ActivityRegularizationLayer(1e-2)
+
+    def call(self, inputs):
+        return self.activity_reg(inputs)
+
+
+def test_add_loss_is_reset_at_each_top_level_call():
+    layer = OuterLayer()
+    assert layer.losses == []
+    layer(np.full((1, 1), 2.0))
+    assert len(layer.losses) == 1 and float(layer.losses[0].item()) == pytest.approx(0.02)
+    layer(np.full((1, 1), 4.0))
+    assert len(layer.losses) == 1 and float(layer.losses[0].item()) == pytest.approx(0.04)
+    assert len(layer.activity_reg.losses) == 1
+
+
+def test_a_shared_layer_adds_one_loss_per_call():
+    reg = ActivityRegularizationLayer(1.0)
+
+    class Twice(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.reg = reg
+
+        def call(self, x):
+            return self.reg(self.reg(x) * 2.0)
+
+    layer = Twice()
+    layer(np.ones((2, 1)))
+    assert [float(v.item()) for v in layer.losses] == [1.0, 2.0]
+
+
+def test_losses_hold_regularizers_of_trainable_weights_only():
+    class WithKernelRegularizer(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3, kernel_regularizer=keras.regularizers.l2(1e-3))
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    layer = WithKernelRegularizer()
+    layer(np.zeros((1, 2)))
+    expected = 1e-3 * float((layer.dense.kernel.numpy() ** 2).sum())
+    assert len(layer.losses) == 1 and float(layer.losses[0].item()) == pytest.approx(expected, rel=1e-5)
+    layer.trainable = False  # Keras: a frozen layer's weights are not regularized
+    assert layer.losses == []
+
+
+def test_add_loss_rejects_non_tensors():
+    with pytest.raises(ValueError, match="add_loss"):
+        Holder().add_loss("loss")
+
+
+def test_add_loss_losses_are_minimised_by_fit_with_and_without_a_compiled_loss():
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, ActivityRegularizationLayer(rate=1.0)(layers.Dense(3)(inputs)))
+    x = np.random.default_rng(0).random((16, 3))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    with_mse = model.fit(x, x, epochs=1, batch_size=16, verbose=0).history["loss"][0]
+    mse = float(np.mean((model.predict(x, verbose=0) - x) ** 2))
+    model.compile(optimizer=keras.optimizers.SGD(0.1))
+    first = model.evaluate(x, x, verbose=0)
+    history = model.fit(x, x, epochs=5, batch_size=16, verbose=0).history["loss"]
+    assert history[-1] < history[0]  # only the mean of the outputs is minimised
+    assert abs(first - float(model.predict(x[:1], verbose=0).mean())) < 1.0 and with_mse > 0 and mse > 0
+
+
+def test_fit_without_any_loss_says_so():
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="no loss to compute"):
+        model.fit(np.ones((2, 2)), np.ones((2, 1)), verbose=0)
+
+
+# ---- tracking -------------------------------------------------------------------------------
+class Nested(layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.direct = layers.Dense(1, name="direct")
+        self.in_list = [layers.Dense(2, name="l0"), [layers.Dense(3, name="l1")]]
+        self.in_tuple = (layers.Dense(4, name="t0"),)
+        self.in_dict = {"a": layers.Dense(5, name="d0"), "b": {"c": layers.Dense(6, name="d1")}}
+        self._private = layers.Dense(7, name="private")
+        self.later = []
+
+    def call(self, x):
+        outs = [self.direct(x), self.in_list[0](x), self.in_list[1][0](x), self.in_tuple[0](x),
+                self.in_dict["a"](x), self.in_dict["b"]["c"](x), self._private(x)]
+        outs += [layer(x) for layer in self.later]
+        return outs
+
+
+def test_layers_are_tracked_in_attributes_lists_tuples_and_dicts():
+    layer = Nested()
+    layer.later.append(layers.Dense(8, name="appended"))
+    layer(np.ones((1, 2)))
+    names = [sub.name for sub in layer._flatten_layers()]
+    assert names == ["direct", "l0", "l1", "t0", "d0", "d1", "private", "appended"]
+    assert len(layer.weights) == 16 and layer.count_params() == 2 * 36 + 36
+    assert isinstance(layer.in_list, list) and isinstance(layer.in_dict, dict)
+    layer.trainable = False
+    assert all(not sub.trainable for sub in layer._flatten_layers()) and layer.trainable_weights == []
+    del layer.later[0]
+    assert "appended" not in [sub.name for sub in layer._flatten_layers()]
+
+
+def test_variables_assigned_as_attributes_are_weights():
+    class Direct(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.total = keras.Variable(np.zeros(2), trainable=False, name="total")
+            self.scale = keras.Variable(initializer="ones", shape=(2,), name="scale")
+
+        def call(self, x):
+            self.total.assign_add(np.asarray(x).sum(axis=0))
+            return x * self.scale
+
+    layer = Direct()
+    assert [v.name for v in layer.weights] == ["scale", "total"]
+    assert layer.non_trainable_weights == [layer.total]
+    layer(np.ones((2, 2)))
+    layer(np.ones((2, 2)))
+    assert layer.total.numpy().tolist() == [4.0, 4.0]
+
+
+def test_weights_order_and_trainable_match_keras():
+    k = import_keras()
+
+    def build(lib):
+        class Inner(lib.layers.Layer):
+            def build(self, input_shape):
+                self.stat = self.add_weight(shape=(2,), initializer="zeros", trainable=False, name="stat")
+                self.w = self.add_weight(shape=(input_shape[-1], 2), name="w")
+
+            def call(self, x):
+                return x @ self.w + self.stat
+
+        class Outer(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.inner = Inner()
+                self.dense = lib.layers.Dense(3)
+                self.bn = lib.layers.BatchNormalization()
+
+            def build(self, input_shape):
+                self.bias = self.add_weight(shape=(3,), initializer="zeros", name="bias")
+
+            def call(self, x):
+                return self.bn(self.dense(self.inner(x)) + self.bias)
+
+        layer = Outer()
+        layer(np.ones((2, 4), "float32"))
+        return layer
+
+    ours, theirs = build(striate), build(k)
+    names = lambda ws: [w.name for w in ws]  # noqa: E731
+    assert names(ours.weights) == names(theirs.weights)
+    for attribute in ("trainable_weights", "non_trainable_weights"):
+        assert names(getattr(ours, attribute)) == names(getattr(theirs, attribute))
+    ours.inner.trainable, theirs.inner.trainable = False, False
+    assert names(ours.weights) == names(theirs.weights)
+    assert names(ours.trainable_weights) == names(theirs.trainable_weights)
+    assert ours.inner.w.trainable is theirs.inner.w.trainable is False
+
+
+# ---- Variable ---------------------------------------------------------------------------------
+def test_variable_behaves_like_keras():
+    v = keras.Variable(np.array([1.0, 2.0]), name="v")
+    assert v.value is v and v.numpy().tolist() == [1.0, 2.0] and v.name == "v" and v.trainable
+    out = v.assign([3.0, 4.0])
+    assert out == [3.0, 4.0] and v.numpy().tolist() == [3.0, 4.0]
+    v.assign_add(np.ones(2))
+    v.assign_sub(np.array([0.5, 0.5]))
+    assert v.numpy().tolist() == [3.5, 4.5]
+    np.testing.assert_allclose((v * 2 + 1).numpy(), [8.0, 10.0])
+    np.testing.assert_allclose((np.array([1.0, 1.0]) @ v).numpy(), 8.0)
+    assert float(keras.Variable(np.float32(1.5))) == 1.5
+    with pytest.raises(ValueError, match="cannot assign shape"):
+        v.assign(np.ones(3))
+    with pytest.raises(ValueError, match="needs a shape"):
+        keras.Variable(initializer="zeros")
+    v.trainable = False
+    assert not v.requires_grad
+
+
+def test_variable_gradients_flow_through_operators():
+    v = keras.Variable(np.array([1.0, -2.0], dtype="float64"))
+    loss = (v * v).sum()
+    loss.backward()
+    np.testing.assert_allclose(v.value.grad, [2.0, -4.0])
+
+
+# ---- constraints ------------------------------------------------------------------------------
+def _reference_norm(w, axis):
+    return np.sqrt((w ** 2).sum(axis=axis, keepdims=True))
+
+
+@pytest.mark.parametrize("axis", [0, 1, [0, 1]])
+def test_constraints_match_their_formulas(axis):
+    w = np.random.default_rng(3).normal(size=(4, 3)).astype("float32") * 2
+    norms = _reference_norm(w, tuple(axis) if isinstance(axis, list) else axis)
+    c = striate.constraints
+    np.testing.assert_allclose(c.MaxNorm(1.5, axis)(w), w * np.clip(norms, 0, 1.5) / (1e-7 + norms), **F32_TOL)
+    np.testing.assert_allclose(c.UnitNorm(axis)(w), w / (1e-7 + norms), **F32_TOL)
+    mm = c.MinMaxNorm(0.5, 1.0, rate=0.5, axis=axis)(w)
+    np.testing.assert_allclose(mm, w * (0.5 * np.clip(norms, 0.5, 1.0) + 0.5 * norms) / (1e-7 + norms), **F32_TOL)
+    np.testing.assert_array_equal(c.NonNeg()(w), np.maximum(w, 0))
+
+
+def test_constraints_match_keras():
+    k = import_keras()
+    w = np.random.default_rng(4).normal(size=(3, 5)).astype("float32") * 3
+    pairs = [("MaxNorm", {"max_value": 2.0}), ("MinMaxNorm", {"min_value": 0.5, "max_value": 1.5, "rate": 0.7}),
+             ("UnitNorm", {"axis": 1}), ("NonNeg", {})]
+    for name, kwargs in pairs:
+        ours = getattr(striate.constraints, name)(**kwargs)
+        theirs = getattr(k.constraints, name)(**kwargs)
+        np.testing.assert_allclose(ours(w), to_numpy(theirs(k.ops.convert_to_tensor(w))), **F32_TOL)
+        assert ours.get_config() == theirs.get_config()
+
+
+def test_constraints_by_name_and_config():
+    c = striate.constraints
+    for name, cls in [("max_norm", c.MaxNorm), ("MinMaxNorm", c.MinMaxNorm), ("non_neg", c.NonNeg),
+                      ("unit_norm", c.UnitNorm)]:
+        assert isinstance(c.get(name), cls)
+    config = c.serialize(c.MaxNorm(3.0, axis=[0, 1]))
+    assert config["module"] == "keras.constraints" and config["class_name"] == "MaxNorm"
+    again = c.deserialize(config)
+    assert again.max_value == 3.0 and again.axis == [0, 1]
+    assert c.get(None) is None
+    with pytest.raises(ValueError, match="Unknown constraint"):
+        c.get("no_such")
+    with pytest.raises(ValueError, match="max_value"):
+        c.MaxNorm(-1)
+
+
+def test_constraints_apply_after_each_optimizer_update():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(64, 4)), rng.normal(size=(64, 2)) * 10
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(2, kernel_constraint="max_norm",
+                                                             bias_constraint=keras.constraints.NonNeg())])
+    model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    kernel, bias = model.get_weights()
+    assert (np.sqrt((kernel ** 2).sum(axis=0)) <= 2.0 + 1e-5).all() and (bias >= 0).all()
+    assert model.layers[0].get_config()["kernel_constraint"]["class_name"] == "MaxNorm"
+
+
+def test_a_custom_constraint_written_with_operators():
+    class Clip(striate.constraints.Constraint):
+        def __call__(self, w):
+            return w * (w >= 0)
+
+    layer = Holder()
+    v = layer.add_weight(shape=(3,), initializer="zeros", constraint=Clip())
+    v.grad = None
+    striate.optimizers.SGD(1.0).apply([np.array([1.0, -1.0, 0.5], "float32")], [v])
+    assert v.numpy().tolist() == [0.0, 1.0, 0.0]
+
+
+# ---- get_config / from_config ------------------------------------------------------------------
+def test_default_get_config_records_plain_constructor_arguments():
+    class Scale(layers.Layer):
+        def __init__(self, factor, offset=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.factor, self.offset = factor, offset
+
+        def call(self, x):
+            return x * self.factor + self.offset
+
+    config = Scale(2.0, name="scale", trainable=False).get_config()
+    assert config == {"name": "scale", "trainable": False, "dtype": "float32", "factor": 2.0, "offset": 0.5}
+    again = Scale.from_config(config)
+    assert (again.factor, again.offset, again.name, again.trainable) == (2.0, 0.5, "scale", False)
+
+    class NoKwargs(layers.Layer):
+        def __init__(self, size):
+            super().__init__()
+            self.size = size
+
+    assert "name" not in NoKwargs(3).get_config()  # its __init__ could not take the name back
+
+
+def test_default_get_config_refuses_objects_with_keras_message():
+    class Holds(layers.Layer):
+        def __init__(self, sublayer, **kwargs):
+            super().__init__(**kwargs)
+            self.sublayer = sublayer
+
+    with pytest.raises(NotImplementedError, match="must override `get_config\\(\\)`"):
+        Holds(layers.Dense(2)).get_config()
+
+
+def test_overridden_get_config_gets_the_base_keys():
+    class WithConfig(Linear):
+        def get_config(self):
+            config = super().get_config()
+            config.update({"units": self.units})
+            return config
+
+    config = WithConfig(7, name="lin").get_config()
+    assert config == {"name": "lin", "trainable": True, "dtype": "float32", "units": 7}
+
+
+def test_from_config_with_missing_arguments_is_keras_error():
+    class Needs(layers.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def get_config(self):
+            return super().get_config()  # forgets units
+
+    config = Needs(3).get_config()
+    with pytest.raises(TypeError, match="Error when deserializing class 'Needs' using config="):
+        Needs.from_config(config)
+
+
+def test_config_round_trip_matches_keras_keys():
+    k = import_keras()
+
+    def make(lib):
+        class Scale(lib.layers.Layer):
+            def __init__(self, factor=1.0, **kwargs):
+                super().__init__(**kwargs)
+                self.factor = factor
+
+            def call(self, x):
+                return x * self.factor
+
+        return Scale(3.0, name="s")
+
+    ours, theirs = make(striate).get_config(), make(k).get_config()
+    assert set(ours) == set(theirs) and ours["factor"] == theirs["factor"] == 3.0
+
+
+# ---- Keras 3 as an oracle: same layer, same weights, same outputs ---------------------------------
+def test_same_custom_layer_same_weights_same_outputs_as_keras():
+    k = import_keras()
+
+    def make(lib):
+        class Block(lib.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+                self.hidden = lib.layers.Dense(units, activation="tanh")
+
+            def build(self, input_shape):
+                self.gate = self.add_weight(shape=(self.units,), initializer="random_normal", name="gate")
+
+            def call(self, x):
+                h = self.hidden(x)
+                return h * self.gate + h * h
+
+        return Block(5)
+
+    x = np.random.default_rng(6).normal(size=(8, 3)).astype("float32")
+    ours, theirs = make(striate), make(k)
+    theirs(x)
+    ours(x)
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(x).numpy(), to_numpy(theirs(x)), **F32_TOL)
