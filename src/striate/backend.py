@@ -18,7 +18,8 @@ import numpy as xp
 
 __all__ = ["xp", "floatx", "set_floatx", "floatx_scope", "epsilon", "set_epsilon", "to_array",
            "unique_name", "clear_session", "num_threads", "blas_threads", "current_blas_threads",
-           "striate_threads"]
+           "striate_threads", "enable_deterministic", "disable_deterministic", "is_deterministic",
+           "DETERMINISTIC_PARTS"]
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -161,6 +162,50 @@ def _openblas_thread_functions():
 _BLAS_THREADS = _openblas_thread_functions()
 
 
+# ---- determinism ---------------------------------------------------------------------
+# In deterministic mode every split of work has this many parts, whatever the thread count.
+DETERMINISTIC_PARTS = 8
+_DETERMINISTIC = False
+_BLAS_THREADS_BEFORE = None
+
+
+def enable_deterministic():
+    """Make results independent of the number of threads (opt-in; see docs/determinism.md).
+
+    By default a result is bit-identical only when repeated with the same seed, on the same
+    machine, with the same ``STRIATE_NUM_THREADS`` (and batch size): striate splits each batch
+    into one part per thread and OpenBLAS may pick other kernels for other part sizes, so
+    another thread count rounds differently in the last bits. Here instead:
+
+    - every split (convolutions, batch norm, pooling, large matrix products) cuts the work
+      into :data:`DETERMINISTIC_PARTS` parts fixed by the data's size, which the threads share
+      out; partial sums are added in part order;
+    - NumPy's BLAS runs single-threaded everywhere, also outside ``fit``.
+
+    So any thread count gives the same bits on one machine. Different CPUs or BLAS builds
+    still differ in the last bits. The cost is measured in docs/determinism.md.
+    Also available as ``striate.config.enable_op_determinism()`` (TensorFlow's name).
+    """
+    global _DETERMINISTIC, _BLAS_THREADS_BEFORE
+    if not _DETERMINISTIC and _BLAS_THREADS is not None:
+        _BLAS_THREADS_BEFORE = _BLAS_THREADS[1]()
+        _BLAS_THREADS[0](1)
+    _DETERMINISTIC = True
+
+
+def disable_deterministic():
+    """Leave deterministic mode: one part per thread again and the BLAS's own threads back."""
+    global _DETERMINISTIC, _BLAS_THREADS_BEFORE
+    if _DETERMINISTIC and _BLAS_THREADS is not None and _BLAS_THREADS_BEFORE is not None:
+        _BLAS_THREADS[0](_BLAS_THREADS_BEFORE)
+    _DETERMINISTIC, _BLAS_THREADS_BEFORE = False, None
+
+
+def is_deterministic():
+    """Whether :func:`enable_deterministic` is in effect."""
+    return _DETERMINISTIC
+
+
 def num_threads():
     """How many threads striate's own parallel loops use.
 
@@ -191,7 +236,7 @@ def blas_threads(n):
     threads, 15 ms with one, 9 ms with two striate threads of one each). Does
     nothing where the BLAS cannot be controlled.
     """
-    if _BLAS_THREADS is None:
+    if _BLAS_THREADS is None or _DETERMINISTIC:  # deterministic mode keeps one BLAS thread throughout
         yield
         return
     setter, getter = _BLAS_THREADS

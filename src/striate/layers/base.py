@@ -32,7 +32,7 @@ from striate.layers.symbolic import (KerasTensor, Node, is_keras_tensor, is_symb
 from striate.layers.tracking import Tracking
 from striate.tensor import Tensor
 
-__all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
+__all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
 _training = False
 _call_depth = [0]  # nesting of eager __call__s: the outermost one starts the losses afresh
@@ -170,11 +170,14 @@ class Layer(Tracking, LayerState, LayerConfig):
             training = kwargs.pop("training", None)
             if self._takes_training():
                 kwargs["training"] = _training if training is None else bool(training)
-            if training is None:
-                outputs = self.call(inputs, *args, **kwargs)
-            else:
-                with training_scope(training):
+            try:
+                if training is None:
                     outputs = self.call(inputs, *args, **kwargs)
+                else:
+                    with training_scope(training):
+                        outputs = self.call(inputs, *args, **kwargs)
+            except MemoryError as error:
+                raise LayerMemoryError.naming(self, inputs, error) from error
             if self.activity_regularizer is not None:
                 for t in tree_flatten(outputs):
                     if isinstance(t, Tensor):
@@ -261,6 +264,18 @@ class Layer(Tracking, LayerState, LayerConfig):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class LayerMemoryError(MemoryError):
+    """The memory for a layer's result could not be allocated; names the innermost layer."""
+
+    @classmethod
+    def naming(cls, layer, inputs, error):
+        if isinstance(error, cls):  # an inner layer (of a model) already named itself
+            return error
+        shapes = tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor)
+        return cls(f"Layer {layer.name!r} ({type(layer).__name__}) ran out of memory on inputs of shape {shapes}: "
+                   f"{error}. Use a smaller batch_size; the model's weights are unchanged.")
 
 
 def _shape_tuple(shape, layer_name):

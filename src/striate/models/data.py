@@ -12,7 +12,7 @@ from striate import backend
 from striate.backend import xp
 
 __all__ = ["as_array_list", "check_inputs", "check_targets", "check_lengths", "check_batch_size",
-           "batch_slices", "take"]
+           "check_steps", "batch_slices", "take"]
 
 
 def as_array_list(data, names, what):
@@ -188,6 +188,19 @@ def check_batch_size(batch_size, default=32):
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
+
+
+def check_steps(steps, name):
+    """``steps`` as a positive int, or None (all of the data).
+
+    Raises:
+        ValueError: for zero, negative, non-integer or boolean values, naming the argument.
+    """
+    if steps is None:
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps <= 0:
+        raise ValueError(f"{name} must be a positive integer or None, got {steps!r}")
+    return int(steps)
 
 
 def batch_slices(n, batch_size, order=None):

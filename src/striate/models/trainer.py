@@ -191,6 +191,15 @@ class Trainer(Steps):
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         _check_epochs(epochs, initial_epoch)
+        steps_per_epoch = D.check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = D.check_steps(validation_steps, "validation_steps")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, numbers.Integral) \
+                or validation_freq <= 0:
+            raise ValueError(f"validation_freq must be a positive integer (validate every that many epochs), "
+                             f"got {validation_freq!r}")
+        if not isinstance(shuffle, (bool, xp.bool_)):
+            raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+        callbacks = _check_callbacks(callbacks)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
         xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
@@ -285,6 +294,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
         iterator = ArrayIterator(xs, ys, sw, batch_size, steps=steps)
         callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
@@ -316,6 +326,7 @@ class Trainer(Steps):
         """
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         xs = self._prepare_x(x)
         D.check_lengths(xs)
         iterator = ArrayIterator(xs, batch_size=batch_size, steps=steps)
@@ -380,6 +391,13 @@ def _check_verbose(verbose):
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
     return int(verbose)
+
+
+def _check_callbacks(callbacks):
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of striate.callbacks.Callback instances, "
+                        f"got a {type(callbacks).__name__}; wrap it in a list")
+    return callbacks
 
 
 def _check_epochs(epochs, initial_epoch):
