@@ -33,7 +33,7 @@ _version = [0]  # bumped by every change of what layers own; caches compare agai
 # arguments, or the explicit sublayer list that is read separately).
 _UNTRACKED = frozenset({
     "_sublayers", "_inbound_nodes", "_input_layer", "_stack", "_graph", "_compile_args", "_compiled_loss",
-    "_compiled_metrics", "_losses", "_flat_cache", "_auto_config", "_build_shapes", "_subclass_shapes",
+    "_compiled_metrics", "_losses", "_flat_cache", "_attr_cache", "_auto_config", "_build_shapes", "_subclass_shapes",
     "_trainable_variables", "_non_trainable_variables", "input_spec", "_batch_shape", "loss", "history",
     "optimizer",
 })
@@ -185,13 +185,20 @@ class Tracking:
                 self._track_variable(variable)
 
     def _attribute_objects(self, kinds):
-        from striate.layers.input_layer import InputLayer
+        """The objects of ``kinds`` held in this layer's attributes (cached until the structure changes)."""
+        cache = self.__dict__.get("_attr_cache")
+        if cache is None or cache[0] != _version[0]:
+            cache = self.__dict__["_attr_cache"] = (_version[0], {})
+        found = cache[1].get(kinds)
+        if found is None:
+            from striate.layers.input_layer import InputLayer
 
-        found, seen = [], {id(self)}
-        for key, value in self.__dict__.items():
-            if key not in _UNTRACKED and (isinstance(value, kinds) or _is_container(value)):
-                _walk(value, kinds, found, seen)
-        return [obj for obj in found if not isinstance(obj, InputLayer)]
+            found, seen = [], {id(self)}
+            for key, value in self.__dict__.items():
+                if key not in _UNTRACKED and (isinstance(value, kinds) or _is_container(value)):
+                    _walk(value, kinds, found, seen)
+            found = cache[1][kinds] = [obj for obj in found if not isinstance(obj, InputLayer)]
+        return list(found)
 
     def _direct_sublayers(self):
         """The layers this layer holds: its explicit ones (a graph's), then those in its attributes."""

@@ -329,11 +329,14 @@ def functional_from_config(config, custom_objects=None, cls=None):
     layers, pending = {}, []
     for entry in config["layers"]:
         layer = deserialize_layer(entry, custom_objects)
-        if layer.name in layers:
-            raise SerializationError(f"two layers are named {layer.name!r} in the model config")
-        layers[layer.name] = layer
+        # Nodes refer to layers by the name saved beside their config (Keras's rule): a custom
+        # layer whose get_config leaves out "name" comes back under a new name.
+        key = entry.get("name") if isinstance(entry.get("name"), str) else layer.name
+        if key in layers:
+            raise SerializationError(f"two layers are named {key!r} in the model config")
+        layers[key] = layer
         for node_config in entry.get("inbound_nodes") or []:
-            pending.append((layer, node_config))
+            pending.append((key, layer, node_config))
     outputs_of = {}  # (layer name, node index) -> list of output KerasTensors
     for name, layer in layers.items():
         if type(layer).__name__ == "InputLayer":
@@ -352,19 +355,19 @@ def functional_from_config(config, custom_objects=None, cls=None):
 
     while pending:
         remaining = []
-        for layer, node_config in pending:
+        for key, layer, node_config in pending:
             try:
                 args = _resolve_structure(node_config.get("args"), resolve)
             except KeyError:
-                remaining.append((layer, node_config))
+                remaining.append((key, layer, node_config))
                 continue
             args = args[0] if isinstance(args, list) and len(args) == 1 and isinstance(args[0], KerasTensor) else args
             result = layer(args, **dict(node_config.get("kwargs") or {}))
-            index = sum(1 for key in outputs_of if key[0] == layer.name)
-            outputs_of[(layer.name, index)] = result if isinstance(result, list) else [result]
+            index = sum(1 for known in outputs_of if known[0] == key)
+            outputs_of[(key, index)] = result if isinstance(result, list) else [result]
         if len(remaining) == len(pending):
             raise SerializationError("model config has nodes whose inputs never become available "
-                                     f"(layers {[layer.name for layer, _ in remaining]})")
+                                     f"(layers {[key for key, _, _ in remaining]})")
         pending = remaining
     inputs = _resolve_structure(_as_refs(config.get("input_layers")), resolve)
     outputs = _resolve_structure(_as_refs(config.get("output_layers")), resolve)
