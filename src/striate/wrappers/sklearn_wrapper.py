@@ -53,13 +53,12 @@ def _require_sklearn(owner):
         raise ImportError(f"{owner} requires scikit-learn: pip install scikit-learn (or striate[sklearn])")
 
 
-def _validate(estimator, X, y=None, reset=True):
-    """scikit-learn's input checks (arrays, finite values, ``n_features_in_``), old and new API."""
+def _validate(estimator, X, y="no_validation", reset=True):
+    """scikit-learn's input checks (arrays, finite values, ``n_features_in_``; ``y`` when given,
+    with scikit-learn's message for ``y=None``), old and new API."""
     from sklearn.utils import validation
 
-    kwargs = {"reset": reset}
-    if y is not None:
-        kwargs["y"] = y
+    kwargs = {"reset": reset, "y": y}
     if hasattr(validation, "validate_data"):  # scikit-learn >= 1.6
         return validation.validate_data(estimator, X, **kwargs)
     return estimator._validate_data(X, **kwargs)
