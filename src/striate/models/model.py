@@ -155,6 +155,8 @@ class Model(SavingMixin, Trainer, Layer):
         except BaseException:
             self.built = False
             raise
+        finally:
+            self._clear_losses()  # what add_loss() recorded on the zero sample is no loss of a real call
         outputs = tree_flatten(outputs, is_leaf=lambda t: isinstance(t, Tensor))
         self._subclass_shapes = ([(None,) + a.shape[1:] for a in arrays], [(None,) + o.shape[1:] for o in outputs])
         self.built = True
