@@ -48,10 +48,11 @@ def keras(request, monkeypatch, tmp_path):
     if request.param == "keras":
         from tests.keras_oracle import import_keras
 
-        library = import_keras()
+        library = import_keras()  # no clear_session(): it costs Keras half a second (a full gc) per cell
     else:
         import striate as library
-    library.backend.clear_session()
+
+        library.backend.clear_session()
     library.utils.set_random_seed(1337)
     return library
 
