@@ -11,13 +11,15 @@ the generator's state can be saved with a checkpoint and restored.
 True
 """
 
+import contextlib
 import random as _python_random
 
 from striate.backend import xp
 
-__all__ = ["set_random_seed", "generator", "get_state", "set_state"]
+__all__ = ["set_random_seed", "generator", "get_state", "set_state", "batch_shard", "draw_batch"]
 
 _generator = xp.random.default_rng()
+_shard = None  # (global batch size, start, stop) while a data-parallel step runs on rows [start, stop)
 
 
 def set_random_seed(seed):
@@ -51,3 +53,41 @@ def get_state():
 def set_state(state):
     """Restore a state from :func:`get_state`."""
     _generator.bit_generator.state = state
+
+
+@contextlib.contextmanager
+def batch_shard(batch_size, start, stop):
+    """Inside the block, this process computes rows ``[start, stop)`` of a global batch of ``batch_size``.
+
+    Data parallelism (``striate.distribution``) sets it around each training
+    step, so that :func:`draw_batch` gives every process its rows of the random
+    numbers that one process training on the whole batch would have drawn.
+    """
+    global _shard
+    previous, _shard = _shard, (int(batch_size), int(start), int(stop))
+    try:
+        yield
+    finally:
+        _shard = previous
+
+
+def draw_batch(draw, shape):
+    """``draw(shape)`` for random numbers whose first axis is the batch (dropout masks, noise).
+
+    Under :func:`batch_shard` the numbers of the whole global batch are drawn and
+    this process's rows returned: the masks then match a one-process run, and
+    every process's generator advances alike (so their shuffles stay the same).
+
+    >>> import numpy as np
+    >>> full = np.random.default_rng(0).random((4, 2))
+    >>> rng = np.random.default_rng(0)
+    >>> with batch_shard(4, 2, 4):
+    ...     part = draw_batch(rng.random, (2, 2))
+    >>> bool((part == full[2:]).all())
+    True
+    """
+    shard = _shard
+    if shard is None or not shape or shape[0] != shard[2] - shard[1]:
+        return draw(shape)
+    batch_size, start, stop = shard
+    return draw((batch_size, *shape[1:]))[start:stop]

@@ -139,6 +139,11 @@ class _Noise(Layer):
     def _generator(self):
         return self._rng or random.generator()
 
+    def _noise(self, shape):
+        """Standard normal noise of ``shape``; per-sample rows drawn as one process would (``random.draw_batch``)."""
+        rng = self._generator()
+        return random.draw_batch(lambda s: rng.standard_normal(s, dtype=xp.float32), shape)
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -171,7 +176,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * self.stddev
+        noise = self._noise(inputs.shape) * self.stddev
         return inputs + noise.astype(inputs.dtype, copy=False)
 
     def get_config(self):
@@ -206,7 +211,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * stddev + 1.0
+        noise = self._noise(inputs.shape) * stddev + 1.0
         return inputs * noise.astype(inputs.dtype, copy=False)
 
     def get_config(self):

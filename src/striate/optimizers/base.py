@@ -5,6 +5,8 @@ per-variable state, Keras's "optimizer variables") and ``update_step`` (its
 update rule, in place on NumPy arrays). ``apply`` does the rest, in Keras 3's
 order:
 
+0. under data parallelism, average the gradients over the processes
+   (``striate.distribution.reduce_gradients``);
 1. skip variables whose gradient is None; cast gradients to the variable's dtype;
 2. divide by ``loss_scale_factor``; with ``gradient_accumulation_steps = k``,
    only every k-th call updates, with the mean of the last k gradients;
@@ -33,6 +35,7 @@ import warnings
 
 from striate.autograd import no_grad
 from striate.backend import xp
+from striate.distribution.data_parallel import reduce_gradients
 from striate.optimizers import _clipping, _state, schedules
 from striate.optimizers._checks import check_bool, check_int, check_number
 from striate.tensor import Tensor
@@ -228,6 +231,9 @@ class Optimizer:
             raise ValueError(f"{owner}.apply: got {len(grads)} gradients for {len(variables)} variables")
         if not grads:
             return
+        # Data parallelism (striate.distribution): the gradients averaged over the processes,
+        # before anything else; without a distribution, the same list.
+        grads = reduce_gradients(grads, variables)
         slots = self._slots
         kept_grads, kept_vars = [], []
         for g, v in zip(grads, variables):
