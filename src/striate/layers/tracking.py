@@ -33,7 +33,7 @@ _version = [0]  # bumped by every change of what layers own; caches compare agai
 # arguments, or the explicit sublayer list that is read separately).
 _UNTRACKED = frozenset({
     "_sublayers", "_inbound_nodes", "_input_layer", "_stack", "_graph", "_compile_args", "_compiled_loss",
-    "_compiled_metrics", "_losses", "_flat_cache", "_attr_cache", "_auto_config", "_build_shapes", "_subclass_shapes",
+    "_compiled_metrics", "_losses", "_flat_cache", "_attr_cache", "_metrics_cache", "_auto_config", "_build_shapes", "_subclass_shapes",
     "_trainable_variables", "_non_trainable_variables", "input_spec", "_batch_shape", "loss", "history",
     "optimizer",
 })

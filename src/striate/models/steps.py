@@ -157,6 +157,9 @@ class Steps:
     def get_metrics_result(self):
         """Every metric's current value as a Python float, keyed by its log name: the compiled
         ones (``loss``, ``<output>_loss``, metrics), then the metrics the model tracks itself."""
+        tracked = self._tracked_metrics()
+        if not tracked and type(self).metrics is Steps.metrics:  # the common case, once per batch
+            return {} if self._compiled_metrics is None else self._compiled_metrics.result()
         logs = {}
         listed = self.metrics
         listed_ids = {id(m) for m in listed}
@@ -184,16 +187,25 @@ class Steps:
         compiled metrics, the metrics in this model's attributes, then its layers' (not those
         of nested models)."""
         out = [] if self._compiled_metrics is None else self._compiled_metrics.all_metrics()
+        seen = {id(m) for m in out}
+        return out + [m for m in self._tracked_metrics() if id(m) not in seen]
+
+    def _tracked_metrics(self):
+        """The metrics held in the attributes of this model and of its layers (nested models
+        excluded), each once; cached until what the layers hold changes."""
+        from striate.layers import tracking
         from striate.models.model import Model
 
-        seen = {id(m) for m in out}
-        layers = [self] + [layer for layer in self._flatten_layers() if not isinstance(layer, Model)]
-        for layer in layers:
-            for metric in layer._attribute_objects(_metric_class()):
-                if id(metric) not in seen:
-                    seen.add(id(metric))
-                    out.append(metric)
-        return out
+        cache = self.__dict__.get("_metrics_cache")
+        if cache is None or cache[0] != tracking._version[0]:
+            found, seen = [], set()
+            for layer in [self] + [layer for layer in self._flatten_layers() if not isinstance(layer, Model)]:
+                for metric in layer._attribute_objects(_metric_class()):
+                    if id(metric) not in seen:
+                        seen.add(id(metric))
+                        found.append(metric)
+            cache = self.__dict__["_metrics_cache"] = (tracking._version[0], found)
+        return list(cache[1])
 
     def zero_grad(self):
         """Forget the gradients of every weight (``v.grad = None``) before a new backward pass."""
