@@ -52,6 +52,9 @@ def keras(request, monkeypatch, tmp_path):
     else:
         import striate as library
 
+        if not hasattr(library, "ops") or not hasattr(library.random, "normal"):
+            # Only while the keras.ops branch is not merged: the guides' cells are written against it.
+            pytest.skip("striate.ops / striate.random (keras.ops, keras.random) are not merged in this tree yet")
         library.backend.clear_session()
     library.utils.set_random_seed(1337)
     return library

@@ -508,3 +508,48 @@ def test_same_custom_layer_same_weights_same_outputs_as_keras():
     assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours(x).numpy(), to_numpy(theirs(x)), **F32_TOL)
+
+
+# ---- with keras.ops (the ops branch) --------------------------------------------------------------
+def test_variables_enter_keras_ops():
+    ops = pytest.importorskip("striate.ops", reason="keras.ops comes with the ops branch")
+    v = keras.Variable(np.array([[1.0, 2.0]]), name="v")
+    t = ops.convert_to_tensor(v)
+    assert isinstance(t, striate.Tensor) and np.asarray(t).tolist() == [[1.0, 2.0]]
+    out = ops.matmul(v, ops.transpose(v))
+    out.backward()
+    np.testing.assert_allclose(v.grad, 2 * v.numpy())
+
+
+def test_a_layer_written_with_keras_ops_matches_keras():
+    pytest.importorskip("striate.ops", reason="keras.ops comes with the ops branch")
+    k = import_keras()
+
+    def make(lib):
+        ops = lib.ops
+
+        class Gated(lib.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1], 2 * self.units), initializer="random_normal",
+                                         name="w")
+                self.b = self.add_weight(shape=(2 * self.units,), initializer="zeros", name="b")
+
+            def call(self, x):
+                h = ops.matmul(x, self.w) + self.b
+                value, gate = ops.split(h, 2, axis=-1)
+                self.add_loss(1e-3 * ops.sum(ops.square(self.w)))
+                return ops.tanh(value) * ops.sigmoid(gate)
+
+        return Gated(4)
+
+    x = np.random.default_rng(9).normal(size=(6, 3)).astype("float32")
+    ours, theirs = make(striate), make(k)
+    theirs(x)
+    ours(x)
+    ours.set_weights([to_numpy(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(ours(x).numpy(), to_numpy(theirs(x)), **F32_TOL)
+    assert float(ours.losses[0].item()) == pytest.approx(float(to_numpy(theirs.losses[0])), rel=1e-5)
