@@ -246,6 +246,12 @@ class Steps:
                 return step(data)
         return guarded_step
 
+    def _custom_steps(self):
+        """Whether a subclass overrides the steps or the loss (then y is the subclass's business)."""
+        cls = type(self)
+        return any(getattr(cls, name) is not getattr(Steps, name) for name in ("train_step", "test_step",
+                                                                             "compute_loss"))
+
     def _get_metrics_result_or_logs(self, logs):
         """Keras's rule for the epoch's logs: the metrics' results when a step returned
         exactly those keys, else what the (custom) step returned."""

@@ -148,14 +148,6 @@ class Trainer(Steps):
         n = D.check_lengths(xs, ys, sample_weight, labels=(what, y_what))
         return xs, ys, sample_weight, n
 
-    def _custom_steps(self):
-        """Whether a subclass overrides the steps or the loss (then y is the subclass's business)."""
-        from striate.models.steps import Steps
-
-        cls = type(self)
-        return any(getattr(cls, name) is not getattr(Steps, name) for name in ("train_step", "test_step",
-                                                                             "compute_loss"))
-
     # ---- fit ---------------------------------------------------------------------------------
     @_on_striate_threads
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
