@@ -158,6 +158,31 @@ def test_add_loss_is_reset_at_each_top_level_call():
     assert len(layer.activity_reg.losses) == 1
 
 
+def test_losses_start_afresh_per_thread():
+    """A layer busy in another thread (a data worker) does not make this thread's call a nested one."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    class Waiting(layers.Layer):
+        def call(self, x):
+            started.set()
+            release.wait(10)
+            return x
+
+    worker = threading.Thread(target=lambda: Waiting()(np.ones((1, 1))))
+    worker.start()
+    try:
+        assert started.wait(10)
+        layer = OuterLayer()
+        layer(np.ones((1, 1)))
+        layer(np.ones((1, 1)))
+        assert len(layer.losses) == 1
+    finally:
+        release.set()
+        worker.join()
+
+
 def test_a_shared_layer_adds_one_loss_per_call():
     reg = ActivityRegularizationLayer(1.0)
 

@@ -21,6 +21,7 @@ returns symbolic outputs whose shapes come from ``compute_output_shape``.
 import contextlib
 import inspect
 import re
+import threading
 
 from striate import backend, regularizers
 from striate.autograd import no_grad
@@ -35,7 +36,16 @@ from striate.tensor import Tensor
 __all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
 _training = False
-_call_depth = [0]  # nesting of eager __call__s: the outermost one starts the losses afresh
+
+
+class _CallDepth(threading.local):
+    """How deep the eager ``__call__``s of this thread are nested: the outermost one starts the
+    losses afresh. Per thread, so a layer called in a data worker never counts as (or hides) the
+    outer call of the training step."""
+    value = 0
+
+
+_call_depth = _CallDepth()
 
 
 def in_training():
@@ -158,9 +168,9 @@ class Layer(Tracking, LayerState, LayerConfig):
         return self._call_eager(inputs, args, kwargs)
 
     def _call_eager(self, inputs, args, kwargs):
-        if _call_depth[0] == 0:
+        if _call_depth.value == 0:
             self._clear_losses()  # Keras: losses are those of the latest top-level call
-        _call_depth[0] += 1
+        _call_depth.value += 1
         try:
             inputs = tree_map(self._as_input_tensor, inputs, is_leaf=_is_leaf_value)
             if not self.built:
@@ -184,7 +194,7 @@ class Layer(Tracking, LayerState, LayerConfig):
                         self.add_loss(self.activity_regularizer(t))
             return outputs
         finally:
-            _call_depth[0] -= 1
+            _call_depth.value -= 1
 
     def _as_input_tensor(self, value):
         if isinstance(value, Tensor):
