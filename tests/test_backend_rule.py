@@ -15,9 +15,9 @@ import striate
 SRC = pathlib.Path(striate.__file__).parent
 
 # Host-side code: data files, model files, plots, printed explanations, helpers on user data.
-# interop/ hands arrays to and from other libraries (PyTorch, ONNX); applications/imagenet.py
-# prepares user images (preprocess_input) before they reach a model.
-BOUNDARY = ("datasets/", "saving/", "utils/", "viz/", "interop/", "explain.py", "backend.py",
+# interop/ and wrappers/ hand arrays to and from other libraries (PyTorch, ONNX, scikit-learn);
+# applications/imagenet.py prepares user images (preprocess_input) before they reach a model.
+BOUNDARY = ("datasets/", "saving/", "utils/", "viz/", "interop/", "wrappers/", "explain.py", "backend.py",
             "applications/imagenet.py")
 
 

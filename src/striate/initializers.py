@@ -18,6 +18,7 @@ call returns the same values, as in Keras 3.
 import math
 
 from striate import backend, random
+from striate._object_registry import lookup_custom
 from striate.backend import host, xp
 
 __all__ = [
@@ -268,17 +269,21 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
+        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier) or lookup_custom(identifier)
         if cls is None:
             raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(_ALIASES)}")
-        return cls()
+        return cls() if isinstance(cls, type) else cls
     raise TypeError(f"could not interpret initializer {identifier!r}")
 
 
 def serialize(initializer):
     """``{'class_name': ..., 'config': ...}`` of a built-in initialiser."""
     if type(initializer).__name__ not in _CLASSES:
-        raise ValueError(f"cannot serialize initializer {initializer!r}: not a built-in initializer")
+        if not hasattr(initializer, "get_config"):
+            raise ValueError(f"cannot serialize initializer {initializer!r}: neither built in nor with get_config()")
+        from striate.saving.object_serialization import serialize_keras_object
+
+        return serialize_keras_object(initializer)  # a custom class: found again when registered
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
@@ -287,7 +292,8 @@ def deserialize(config):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"initializer config must be a dict with 'class_name', got {config!r}")
     name = config["class_name"]
-    cls = _CLASSES.get(name) or _ALIASES.get(str(name).lower())
+    cls = (lookup_custom(config.get("registered_name")) or _CLASSES.get(name) or _ALIASES.get(str(name).lower())
+           or lookup_custom(name))
     if cls is None:
         raise ValueError(f"unknown initializer class {name!r}")
     return cls.from_config(dict(config.get("config") or {}))

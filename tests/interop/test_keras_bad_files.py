@@ -124,8 +124,8 @@ def test_zip_bombs_are_refused_before_they_inflate(archive, tmp_path):
 @pytest.mark.parametrize("edit,match", [
     (lambda c: c["config"]["layers"][1].update(class_name="LSTM"), r"layer 'conv' \(LSTM\): striate has no layer class"),
     (lambda c: c["config"]["layers"][1].update(class_name="os.system"), "no layer class 'os.system'"),
-    (lambda c: c["config"]["layers"][1]["config"].update(kernel_constraint={"class_name": "NonNeg", "config": {}}),
-     r"Conv2D 'conv': weight constraints are not supported; got kernel_constraint="),
+    (lambda c: c["config"]["layers"][1]["config"].update(kernel_constraint={"class_name": "NonNeg9", "config": {}}),
+     r"NonNeg9"),
     (lambda c: c["config"]["layers"][1]["config"].update(lora_rank=4), "lora_rank=4 is not supported"),
     (lambda c: c["config"]["layers"][1]["config"]["kernel_initializer"].update(class_name="Orthogonal9"),
      "initializer 'Orthogonal9' is not one striate has"),

@@ -65,11 +65,29 @@ def test_same_outputs_as_keras_on_the_same_weights(class_name, kwargs, shape):
     np.testing.assert_allclose(ours, expected, **float32_tolerance(terms=9 * 6))
 
 
+@pytest.mark.parametrize("make", [
+    lambda: DepthwiseConv2D(3, depthwise_constraint="non_neg", bias_constraint="non_neg", use_bias=True),
+    lambda: SeparableConv2D(2, 3, depthwise_constraint="non_neg", pointwise_constraint="non_neg",
+                            bias_constraint="non_neg"),
+    lambda: striate.layers.PReLU(alpha_initializer="ones", alpha_constraint="non_neg"),
+])
+def test_weight_constraints_hold_after_training_and_round_trip(make):
+    layer = make()
+    model = striate.Sequential([Input(shape=(6, 6, 2)), layer, striate.layers.Flatten(), striate.layers.Dense(1)])
+    model.compile(optimizer=striate.optimizers.SGD(1.0), loss="mse")
+    x = RNG.standard_normal((8, 6, 6, 2)).astype("float32")
+    model.fit(x, -10 * np.abs(RNG.standard_normal((8, 1))), epochs=3, verbose=0)  # pushes weights negative
+    assert all((w >= 0).all() for w in layer.get_weights())
+    again = type(layer).from_config(layer.get_config())
+    assert {k: v for k, v in again.get_config().items() if "constraint" in k} == \
+        {k: v for k, v in layer.get_config().items() if "constraint" in k}
+
+
 def test_bad_arguments_and_inputs_name_the_layer():
     with pytest.raises(ValueError, match="'dw': depth_multiplier must be a positive integer"):
         DepthwiseConv2D(3, depth_multiplier=0, name="dw")
-    with pytest.raises(ValueError, match="constraints are not supported"):
-        DepthwiseConv2D(3, depthwise_constraint="non_neg")
+    with pytest.raises(ValueError, match="constraint"):
+        DepthwiseConv2D(3, depthwise_constraint="no_such_constraint")
     with pytest.raises(ValueError, match=r"DepthwiseConv2D 'dw2'.*larger than the input"):
         DepthwiseConv2D(5, name="dw2")(np.ones((1, 3, 3, 1), "float32"))
     with pytest.raises(ValueError, match=r"'sep'.*rank 4"):

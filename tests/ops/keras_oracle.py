@@ -1,27 +1,19 @@
 """Keras 3 (on PyTorch) as an oracle for ``striate.ops``: load it or skip the module cleanly."""
 
-import os
-
 import numpy as np
-import pytest
+
+from tests.keras_oracle import import_keras
+from tests.keras_oracle import to_numpy as _to_numpy
 
 
 def load_keras():
-    """Keras 3 on its torch backend, or skip the calling test module."""
-    if "keras" not in __import__("sys").modules:
-        os.environ["KERAS_BACKEND"] = "torch"
-    pytest.importorskip("torch")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("Keras is loaded with another backend", allow_module_level=True)
-    return keras
+    """Keras 3 on its torch backend, or skip the calling test module (see tests/keras_oracle.py)."""
+    return import_keras()
 
 
 def to_numpy(keras, value):
     """Keras results (tensors, tuples, lists) as NumPy arrays."""
-    if isinstance(value, (tuple, list)):
-        return type(value)(to_numpy(keras, v) for v in value)
-    return np.asarray(keras.ops.convert_to_numpy(value))
+    return _to_numpy(value)
 
 
 def dtype_name(keras, value):

@@ -13,7 +13,7 @@ Each is a composition of Tensor ops, so the gradients come from the chain rule.
 import numbers
 
 from striate import functional as F
-from striate import initializers, regularizers
+from striate import constraints, initializers, regularizers
 from striate.layers.base import Layer
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU"]
@@ -144,7 +144,7 @@ class PReLU(_Elementwise):
     Args:
         alpha_initializer: initialiser of ``alpha`` (Keras's default 'Zeros').
         alpha_regularizer: optional penalty.
-        alpha_constraint: only None.
+        alpha_constraint: optional projection applied after each optimizer update.
         shared_axes: axes (1 = the first after the batch) along which one ``alpha`` is
             shared, e.g. ``[1, 2]`` for one slope per channel of an image.
 
@@ -154,9 +154,7 @@ class PReLU(_Elementwise):
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):
         super().__init__(**kwargs)
-        if alpha_constraint is not None:
-            raise ValueError(f"PReLU {self.name!r}: weight constraints are not supported, got "
-                             f"alpha_constraint={alpha_constraint!r}")
+        self.alpha_constraint = constraints.get(alpha_constraint)
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)
         shared = [] if shared_axes is None else list(shared_axes) if isinstance(shared_axes, (list, tuple)) \
@@ -178,7 +176,7 @@ class PReLU(_Elementwise):
             raise ValueError(f"PReLU {self.name!r}: every axis without a shared alpha must have a known size, "
                              f"got input shape {tuple(input_shape)} and shared_axes={self.shared_axes}")
         self.alpha = self.add_weight(tuple(shape), self.alpha_initializer, name="alpha",
-                                     regularizer=self.alpha_regularizer)
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
         self.built = True
 
     def call(self, inputs):
@@ -188,4 +186,4 @@ class PReLU(_Elementwise):
     def get_config(self):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
-                "shared_axes": self.shared_axes}
+                "alpha_constraint": constraints.serialize(self.alpha_constraint), "shared_axes": self.shared_axes}

@@ -13,7 +13,7 @@ so weights copied from Keras give the same outputs.
 [(3, 3, 3, 2), (6,)]
 """
 
-from striate import activations, initializers, regularizers
+from striate import activations, constraints, initializers, regularizers
 from striate.autograd.conv import Conv
 from striate.autograd.depthwise import DepthwiseConv
 from striate.layers.base import InputSpec, Layer
@@ -36,7 +36,7 @@ class _DepthwiseBase(Layer):
     rank = None
     splits_work = True
 
-    def _init_geometry(self, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, constraints):
+    def _init_geometry(self, kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate):
         label = self._label()
         self.kernel_size = check_tuple(kernel_size, self.rank, "kernel_size", label)
         self.strides = check_tuple(strides, self.rank, "strides", label)
@@ -44,9 +44,6 @@ class _DepthwiseBase(Layer):
         self.padding = check_padding(padding, label)
         self.data_format = check_data_format(data_format, label)
         self.depth_multiplier = _positive(depth_multiplier, label, "depth_multiplier")
-        given = {k: v for k, v in constraints.items() if v is not None}
-        if given:
-            raise ValueError(f"{label}: weight constraints are not supported; got {given}")
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _label(self):
@@ -100,7 +97,8 @@ class _DepthwiseConv(_DepthwiseBase):
         use_bias: whether to add a bias per output channel.
         depthwise_initializer, bias_initializer: Keras's defaults 'glorot_uniform', 'zeros'.
         depthwise_regularizer, bias_regularizer: optional penalties.
-        depthwise_constraint, bias_constraint: only None (accepted so that Keras configs load).
+        depthwise_constraint, bias_constraint: optional projections applied after each
+            optimizer update (``striate.constraints``).
 
     Input shape: ``(N, *spatial, C)``. Output shape: ``(N, *O, C * M)``, output channel
     ``c * M + m`` from input channel ``c``; per axis 'valid' ``O = (n - span) // s + 1``,
@@ -119,8 +117,9 @@ class _DepthwiseConv(_DepthwiseBase):
         if kwargs.get("name") is None:
             kwargs["name"] = keras_name(type(self))
         super().__init__(**kwargs)
-        self._init_geometry(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate,
-                            {"depthwise_constraint": depthwise_constraint, "bias_constraint": bias_constraint})
+        self._init_geometry(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
@@ -134,10 +133,10 @@ class _DepthwiseConv(_DepthwiseBase):
         self.compute_output_shape(input_shape)  # a kernel larger than the input fails here
         self.kernel = self.add_weight(self.kernel_size + (channels, self.depth_multiplier),
                                       self.depthwise_initializer, name="kernel",
-                                      regularizer=self.depthwise_regularizer)
+                                      regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight((channels * self.depth_multiplier,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
@@ -156,6 +155,8 @@ class _DepthwiseConv(_DepthwiseBase):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 
@@ -169,7 +170,8 @@ class _SeparableConv(_DepthwiseBase):
         activation, use_bias: applied after the pointwise step.
         depthwise_initializer, pointwise_initializer, bias_initializer: Keras's defaults.
         depthwise_regularizer, pointwise_regularizer, bias_regularizer: optional penalties.
-        depthwise_constraint, pointwise_constraint, bias_constraint: only None.
+        depthwise_constraint, pointwise_constraint, bias_constraint: optional projections
+            applied after each optimizer update (``striate.constraints``).
 
     Input shape: ``(N, *spatial, C)``. Output shape: ``(N, *O, filters)`` with ``O`` as for
     the depthwise step. Weights: ``depthwise_kernel (*kernel_size, C, M)``,
@@ -184,9 +186,10 @@ class _SeparableConv(_DepthwiseBase):
         if kwargs.get("name") is None:
             kwargs["name"] = keras_name(type(self))
         super().__init__(**kwargs)
-        self._init_geometry(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate,
-                            {"depthwise_constraint": depthwise_constraint, "bias_constraint": bias_constraint,
-                             "pointwise_constraint": pointwise_constraint})
+        self._init_geometry(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate)
+        self.depthwise_constraint = constraints.get(depthwise_constraint)
+        self.pointwise_constraint = constraints.get(pointwise_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.filters = _positive(filters, self._label(), "filters")
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -203,13 +206,15 @@ class _SeparableConv(_DepthwiseBase):
         self.compute_output_shape(input_shape)
         m = self.depth_multiplier
         self.depthwise_kernel = self.add_weight(self.kernel_size + (channels, m), self.depthwise_initializer,
-                                                name="depthwise_kernel", regularizer=self.depthwise_regularizer)
+                                                name="depthwise_kernel", regularizer=self.depthwise_regularizer,
+                                                constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight((1,) * self.rank + (channels * m, self.filters),
                                                 self.pointwise_initializer, name="pointwise_kernel",
-                                                regularizer=self.pointwise_regularizer)
+                                                regularizer=self.pointwise_regularizer,
+                                                constraint=self.pointwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
@@ -233,6 +238,9 @@ class _SeparableConv(_DepthwiseBase):
             "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

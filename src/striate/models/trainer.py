@@ -105,7 +105,9 @@ class Trainer(Steps):
         return any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers())
 
     def _require_compiled(self, method):
-        if not self.compiled or self._compiled_loss is None:
+        # A compile without a loss is fine (Keras 3): the loss may come from add_loss() or from
+        # an overridden train_step; compute_loss says so when there is nothing to minimise.
+        if not self.compiled:
             raise NotCompiledError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
 
     # ---- data preparation ------------------------------------------------------------
@@ -122,8 +124,21 @@ class Trainer(Steps):
             self._build_metrics()
         names = self._output_names()
         y_what = "y" if what == "x" else what.replace("x", "y")
+        if y is None:
+            if self._compiled_loss is not None and not self._custom_steps():
+                raise ValueError(f"Model {self.name!r}: {y_what} is None, but the loss given to compile() needs "
+                                 f"targets; pass {y_what} (without targets, train on add_loss() losses or a custom "
+                                 "train_step, and compile without a loss)")
+            if sample_weight is not None:
+                raise ValueError(f"Model {self.name!r}: sample_weight was given without targets (y is None)")
+            return xs, None, None, D.check_lengths(xs, labels=(what, y_what))
         ys = D.as_array_list(y, names, y_what)
-        ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name, y_what)
+        # The default steps feed y to the compiled loss, so y must fit the outputs; custom steps
+        # (or a compile without a loss) may use y however they like, as in Keras.
+        checked = self._compiled_loss is not None and not self._custom_steps()
+        ys = D.check_targets(ys, self._output_shapes() if checked else [None] * len(names),
+                             self._compiled_loss.identifiers if checked else [None] * len(names), names, self.name,
+                             y_what)
         if sample_weight is not None:
             sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
             if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
@@ -180,7 +195,7 @@ class Trainer(Steps):
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
         xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
-        sample_weight = _apply_class_weight(class_weight, ys[0], sample_weight)
+        sample_weight = _apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
         val = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data)
@@ -190,9 +205,9 @@ class Trainer(Steps):
             if split <= 0 or split >= n:
                 raise ValueError(f"validation_split={validation_split} leaves no samples for training or "
                                  f"validation out of {n}")
-            val = (D.take(xs, slice(split, n)), D.take(ys, slice(split, n)),
+            val = (D.take(xs, slice(split, n)), None if ys is None else D.take(ys, slice(split, n)),
                    None if sample_weight is None else sample_weight[split:])
-            xs, ys = D.take(xs, slice(0, split)), D.take(ys, slice(0, split))
+            xs, ys = D.take(xs, slice(0, split)), None if ys is None else D.take(ys, slice(0, split))
             sample_weight = None if sample_weight is None else sample_weight[:split]
             n = split
         iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
@@ -327,7 +342,7 @@ class Trainer(Steps):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
-        sw = _apply_class_weight(class_weight, ys[0], sw)
+        sw = _apply_class_weight(class_weight, None if ys is None else ys[0], sw)
         return self._one_batch(self.make_train_function(), ArrayIterator(xs, ys, sw, batch_size=n), return_dict)
 
     @_on_striate_threads
@@ -388,6 +403,8 @@ def _apply_class_weight(class_weight, y, sample_weight):
     """Multiply per-class weights into the sample weights (class = label id or argmax of one-hot)."""
     if class_weight is None:
         return sample_weight
+    if y is None:
+        raise ValueError("class_weight needs targets, but y is None")
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class id: weight}}, got {type(class_weight).__name__}")
     for cls, weight in class_weight.items():

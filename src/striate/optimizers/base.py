@@ -34,6 +34,7 @@ import re
 import warnings
 
 from striate import backend
+from striate.autograd import no_grad
 from striate.backend import xp
 from striate.distribution.data_parallel import reduce_gradients
 from striate.optimizers import _clipping, _state, schedules
@@ -280,6 +281,12 @@ class Optimizer:
         update_step = self.update_step
         for g, v in zip(grads, variables):
             update_step(g, v, lr)
+        # Keras: a weight's constraint (add_weight(constraint=...)) projects it after each update.
+        constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
+        if constrained:
+            with no_grad():
+                for v in constrained:
+                    v.assign(v.constraint(v))
 
     def _clip_gradients(self, grads):
         if self.clipnorm:

@@ -3,7 +3,7 @@
 A Keras config and a striate config say the same things in slightly different
 words: Keras wraps dtypes in a ``DTypePolicy``, tags objects with ``module`` and
 ``registered_name``, writes call arguments as ``__keras_tensor__`` records, and
-names options striate lacks (``kernel_constraint``, ``quantization_config`` ...).
+names options striate lacks (``quantization_config``, ``lora_rank`` ...).
 :func:`from_keras_config` rewrites one into the other:
 
 - an option striate does not know is dropped when it has its "off" value
@@ -17,7 +17,7 @@ names options striate lacks (``kernel_constraint``, ``quantization_config`` ...)
 >>> config = {"class_name": "Dense", "module": "keras.layers", "registered_name": None,
 ...           "config": {"name": "d", "units": 2, "dtype": {"module": "keras", "class_name": "DTypePolicy",
 ...                      "config": {"name": "float32"}, "registered_name": None},
-...                      "kernel_constraint": None, "quantization_config": None}}
+...                      "quantization_config": None}}
 >>> from_keras_config(config, {})["config"]
 {'name': 'd', 'units': 2, 'dtype': 'float32'}
 """
@@ -25,7 +25,7 @@ names options striate lacks (``kernel_constraint``, ``quantization_config`` ...)
 import inspect
 
 from striate import initializers, regularizers
-from striate.saving.serialization import SerializationError, get_registered_object
+from striate.saving.serialization import SerializationError, get_registered_object, layer_class
 
 __all__ = ["from_keras_config", "lambda_factory"]
 
@@ -248,11 +248,9 @@ def from_keras_config(entry, custom_objects=None, safe_mode=True, extra=None):
         return {"class_name": key, "config": _layer_config(class_name, extra[key], config, where, custom_objects),
                 "name": name}
     registered = entry.get("registered_name")
-    cls = None
-    for key in (registered, class_name):
-        if isinstance(key, str) and cls is None:
-            cls = (custom_objects or {}).get(key) or get_registered_object(key)
-            found = key
+    cls = layer_class(class_name, registered, custom_objects)
+    found = registered if isinstance(registered, str) and registered and cls is not _builtin(class_name) \
+        else class_name
     if cls is None or not inspect.isclass(cls):
         raise SerializationError(f"{where}: striate has no layer class {class_name!r} (module "
                                  f"{entry.get('module')!r}); register a custom one with "
@@ -260,3 +258,9 @@ def from_keras_config(entry, custom_objects=None, safe_mode=True, extra=None):
     return {"class_name": found, "config": _layer_config(class_name, cls, config, where, custom_objects),
             "name": name}
 
+
+
+def _builtin(class_name):
+    from striate.saving.serialization import _builtin_classes
+
+    return _builtin_classes().get(class_name)

@@ -42,6 +42,7 @@ True
 
 import os
 
+from striate._object_registry import custom_object_scope, scope_objects
 from striate.saving.atomic import atomic_write
 from striate.saving.compile_config import decode_compile, encode_compile
 from striate.saving.errors import ModelFileError, SavingError
@@ -52,7 +53,8 @@ from striate.saving.serialization import allocation_budget, count_layer_configs,
 from striate.saving.weights import (assign, check_all_used, match_optimizer_state, match_weights,
                                     optimizer_tensors, set_optimizer_state, weight_tensors)
 
-__all__ = ["SavingMixin", "load_model", "model_contents", "MODEL_SUFFIX", "WEIGHTS_SUFFIX"]
+__all__ = ["SavingMixin", "load_model", "save_model", "save_weights", "load_weights", "model_contents",
+           "MODEL_SUFFIX", "WEIGHTS_SUFFIX"]
 
 MODEL_SUFFIX = ".keras"
 _BUDGET_SLACK = 64 * 2**20
@@ -111,6 +113,12 @@ def model_contents(model, kind=MODEL, extra=None):
 
 class SavingMixin:
     """File methods mixed into :class:`~striate.models.Model`."""
+
+    def __reduce__(self):
+        """Pickle (and deepcopy) through the model file: see ``saving/pickling.py``."""
+        from striate.saving.pickling import reduce_model
+
+        return reduce_model(self)
 
     def save(self, filepath, overwrite=True, save_format=None):
         """Write the whole model to one file: architecture, weights, compile settings, optimizer state.
@@ -257,7 +265,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     budget = 8 * sum(t.nbytes for t in tensors.values()) + _BUDGET_SLACK
     try:
         count_layer_configs(config)
-        with allocation_budget(budget):
+        with allocation_budget(budget), custom_object_scope(custom_objects or {}):
             model = deserialize_layer(config, custom_objects)
     except SavingError as error:
         raise ModelFileError(f"{what} {name!r}: {error}") from None
@@ -276,10 +284,35 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     assign(variables, arrays)
     if compile and spec is not None:
         try:
-            model.compile(**decode_compile(spec, custom_objects))
+            with custom_object_scope(custom_objects or {}):
+                model.compile(**decode_compile(spec, {**scope_objects(), **(custom_objects or {})}))
         except Exception as error:  # the same: bad settings in a file are the file's fault
             raise ModelFileError(f"{what} {name!r}: its compile settings are invalid "
                                  f"({type(error).__name__}: {str(error)[:300]})") from None
         if state is not None:
             set_optimizer_state(model.optimizer, state, variables, name, what)
     return model
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """``keras.saving.save_model``: the same as ``model.save(filepath, overwrite)``."""
+    del kwargs  # Keras's zipped= and include_optimizer= have no meaning for striate's single file
+    model.save(filepath, overwrite=overwrite)
+
+
+def save_weights(model, filepath, overwrite=True, **kwargs):
+    """``keras.saving.save_weights``: the same as ``model.save_weights(filepath, overwrite)``."""
+    del kwargs
+    model.save_weights(filepath, overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False, **kwargs):
+    """``keras.saving.load_weights``: the same as ``model.load_weights(filepath)``.
+
+    Raises:
+        ValueError: for ``skip_mismatch=True`` (every weight must fit).
+    """
+    del kwargs
+    if skip_mismatch:
+        raise ValueError("load_weights: skip_mismatch=True is not supported; every weight must fit")
+    model.load_weights(filepath)
