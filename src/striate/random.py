@@ -11,13 +11,19 @@ the generator's state can be saved with a checkpoint and restored.
 True
 """
 
+import contextlib
 import random as _python_random
+import threading
 
 from striate.backend import xp
 
-__all__ = ["set_random_seed", "generator", "get_state", "set_state"]
+__all__ = ["set_random_seed", "generator", "get_state", "set_state", "scoped_generator"]
 
 _generator = xp.random.default_rng()
+# A thread's own generator while it prepares a batch (see scoped_generator): data workers
+# draw from it, so their draws neither race with the training thread's nor depend on
+# which worker ran which batch.
+_local = threading.local()
 
 
 def set_random_seed(seed):
@@ -39,8 +45,35 @@ def set_random_seed(seed):
 
 
 def generator():
-    """The current global ``numpy.random.Generator``."""
-    return _generator
+    """The current global ``numpy.random.Generator`` (or this thread's scoped one)."""
+    return getattr(_local, "generator", None) or _generator
+
+
+def _scoped():
+    """This thread's scoped generator, or None outside ``scoped_generator``."""
+    return getattr(_local, "generator", None)
+
+
+@contextlib.contextmanager
+def scoped_generator(rng):
+    """Make ``generator()`` return ``rng`` in this thread only, inside the ``with`` block.
+
+    fit's data workers run each ``PyDataset.__getitem__(i)`` inside one, with a
+    generator seeded from the epoch and ``i``, so random augmentation in a data set
+    is the same whatever the number of workers.
+
+    >>> import numpy as np
+    >>> with scoped_generator(np.random.default_rng(0)):
+    ...     a = generator().random()
+    >>> a == np.random.default_rng(0).random()
+    True
+    """
+    previous = getattr(_local, "generator", None)
+    _local.generator = rng
+    try:
+        yield rng
+    finally:
+        _local.generator = previous
 
 
 def get_state():

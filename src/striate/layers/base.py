@@ -32,12 +32,15 @@ from striate.variables import Variable
 
 __all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
 
-_training = False
+# None: no enclosing call has said; a layer called without ``training=`` then uses the
+# default of its own ``call`` (Keras's rule: the augmentation layers, whose default is True,
+# augment when called directly and stay the identity inside ``predict``).
+_training = None
 
 
 def in_training():
     """Whether the innermost model call is a training call (dropout on, batch statistics)."""
-    return _training
+    return bool(_training)
 
 
 @contextlib.contextmanager
@@ -276,7 +279,10 @@ class Layer:
             self._check_input_spec(tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor))
         training = kwargs.pop("training", None)
         if self._takes_training():
-            kwargs["training"] = _training if training is None else bool(training)
+            if training is not None:
+                kwargs["training"] = bool(training)
+            else:
+                kwargs["training"] = self._default_training() if _training is None else _training
         if training is None:
             outputs = self.call(inputs, *args, **kwargs)
         else:
@@ -334,6 +340,17 @@ class Layer:
         if cached is None:
             cached = "training" in inspect.signature(cls.call).parameters
             type.__setattr__(cls, "_training_arg", cached)
+        return cached
+
+    @classmethod
+    def _default_training(cls):
+        """The default of ``call``'s ``training`` argument (False for most layers, True for
+        the random preprocessing layers, None for models, which pass nothing down)."""
+        cached = cls.__dict__.get("_training_default", inspect.Parameter.empty)
+        if cached is inspect.Parameter.empty:
+            default = inspect.signature(cls.call).parameters["training"].default
+            cached = None if default is inspect.Parameter.empty else default
+            type.__setattr__(cls, "_training_default", cached)
         return cached
 
     # ---- the graph ---------------------------------------------------------------------

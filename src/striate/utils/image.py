@@ -24,12 +24,12 @@ array([[ 2.5,  4.5],
 
 import numpy as np
 
-__all__ = ["resize_images"]
+__all__ = ["resize_images", "aspect_crop_box", "aspect_pad_box", "area_weights"]
 
 _METHODS = ("bilinear", "area")
 
 
-def _area_weights(n_in, n_out):
+def area_weights(n_in, n_out):
     """(n_out, n_in): the fraction of output pixel i's span [i, i+1)·n_in/n_out that input pixel j covers."""
     scale = n_in / n_out
     lo = np.arange(n_out)[:, None] * scale  # (n_out, 1)
@@ -97,7 +97,7 @@ def resize_images(x, size, interpolation="bilinear"):
     if interpolation not in _METHODS:
         raise ValueError(f"resize_images: interpolation must be one of {_METHODS}, got {interpolation!r}")
     out_h, out_w = _check_size(size)
-    make = _area_weights if interpolation == "area" else _bilinear_weights
+    make = area_weights if interpolation == "area" else _bilinear_weights
     a = make(x.shape[1], out_h).astype(np.float32)  # (OH, H)
     b = make(x.shape[2], out_w).astype(np.float32)  # (OW, W)
     images = x.astype(np.float32, copy=False)
@@ -107,3 +107,35 @@ def resize_images(x, size, interpolation="bilinear"):
     if x.ndim == 4:
         out = out.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
     return np.ascontiguousarray(out)
+
+
+def aspect_crop_box(height, width, target_height, target_width):
+    """The largest centred window of a ``height x width`` image with the target's aspect ratio.
+
+    Keras's rule (``smart_resize``, ``crop_to_aspect_ratio``): sizes truncated to ints,
+    at least 1, the start at the truncated half of the margin.
+
+    Returns:
+        ``(top, left, crop_height, crop_width)``.
+
+    >>> aspect_crop_box(100, 50, 10, 10)
+    (25, 0, 50, 50)
+    """
+    crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+    crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+    return int(float(height - crop_height) / 2), int(float(width - crop_width) / 2), crop_height, crop_width
+
+
+def aspect_pad_box(height, width, target_height, target_width):
+    """Where a ``height x width`` image sits in a frame padded to the target's aspect ratio
+    (Keras's ``pad_to_aspect_ratio``: the same margin on both sides, truncated to an int).
+
+    Returns:
+        ``(top, left, frame_height, frame_width)``.
+
+    >>> aspect_pad_box(50, 100, 10, 10)
+    (25, 0, 100, 100)
+    """
+    top = int(float(max(height, int(float(width * target_height) / target_width)) - height) / 2)
+    left = int(float(max(width, int(float(height * target_width) / target_height)) - width) / 2)
+    return top, left, height + 2 * top, width + 2 * left
