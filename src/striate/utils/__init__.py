@@ -1,4 +1,4 @@
-"""Helpers around the engine: labels, splits, image resizing, seeding.
+"""Helpers around the engine: labels, splits, images and image folders, PyDataset, seeding.
 
 >>> from striate import utils
 >>> utils.to_categorical([1], 2).tolist()
@@ -7,8 +7,13 @@
 
 from striate.random import set_random_seed
 from striate.utils.data import normalize, to_categorical, train_test_split
-from striate.utils.image import resize_images
+from striate.utils.image import array_to_img, img_to_array, load_img, resize_images, save_img
+from striate.utils.image_dataset import image_dataset_from_directory
+from striate.utils.py_dataset import PyDataset
 from striate.utils.seeding import rng_from_seed
 
+Sequence = PyDataset  # Keras 3 keeps keras.utils.Sequence as an alias
+
 __all__ = ["to_categorical", "normalize", "train_test_split", "resize_images", "rng_from_seed",
-           "set_random_seed"]
+           "set_random_seed", "image_dataset_from_directory", "PyDataset", "Sequence", "load_img", "img_to_array",
+           "array_to_img", "save_img"]

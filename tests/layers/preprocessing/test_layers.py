@@ -5,7 +5,7 @@ import pytest
 
 import striate
 from striate import layers as L
-from striate.layers.preprocessing._affine import resize_weights
+from striate.utils.resampling import resize_weights
 from striate.tensor import Tensor
 from tests.helpers import check_layer_contract
 

@@ -1,6 +1,6 @@
 """Resizing: images to a fixed ``(height, width)``, optionally cropped or padded to its aspect ratio.
 
-One weight matrix per axis (``_affine.resize_weights``) does the interpolation,
+One weight matrix per axis (``striate.utils.resampling.resize_weights``) does the interpolation,
 the crop and the padding at once; the resized batch is ``R @ x @ C.T``, so the
 layer is differentiable through MatMul.
 
@@ -9,9 +9,9 @@ layer is differentiable through MatMul.
 [[2.5, 4.5], [10.5, 12.5]]
 """
 
-from striate.layers.preprocessing._affine import RESIZE_INTERPOLATIONS, resize_weights, separable_resample
+from striate.layers.preprocessing._affine import separable_resample
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, check_size
-from striate.utils.image import aspect_crop_box, aspect_pad_box
+from striate.utils.resampling import RESIZE_INTERPOLATIONS, resize_matrices
 
 __all__ = ["Resizing", "resize_batch"]
 
@@ -19,17 +19,8 @@ __all__ = ["Resizing", "resize_batch"]
 def resize_batch(x, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
                  fill_value=0.0, antialias=False):
     """Resize a channels-last Tensor batch ``(N, H, W, C)`` to ``(N, height, width, C)``."""
-    h, w = x.shape[1], x.shape[2]
-    rows = dict(window=None, padded=None)
-    cols = dict(window=None, padded=None)
-    if crop_to_aspect_ratio:
-        top, left, ch, cw = aspect_crop_box(h, w, height, width)
-        rows["window"], cols["window"] = (top, ch), (left, cw)
-    elif pad_to_aspect_ratio:
-        top, left, fh, fw = aspect_pad_box(h, w, height, width)
-        rows["padded"], cols["padded"] = (top, fh), (left, fw)
-    r = resize_weights(h, height, interpolation, antialias=antialias, **rows)  # (height, H)
-    c = resize_weights(w, width, interpolation, antialias=antialias, **cols)  # (width, W)
+    r, c = resize_matrices(x.shape[1], x.shape[2], (height, width), interpolation, crop_to_aspect_ratio,
+                           pad_to_aspect_ratio, antialias)  # (height, H), (width, W)
     return separable_resample(x, r, c, fill_value if pad_to_aspect_ratio else 0.0)
 
 
