@@ -13,7 +13,8 @@ How ``fit`` runs it (``striate.models.data_adapters``):
   background thread (Keras would call ``__getitem__`` in the training thread;
   ``workers=0`` does that here).
 - Each ``__getitem__(i)`` runs with ``striate.random.generator()`` set to a
-  generator seeded from the epoch and ``i`` (``striate.random.scoped_generator``),
+  generator seeded from the global state, the epoch and ``i``
+  (``striate.random.scoped_generator``),
   so augmentation that draws from it is the same whatever the number of workers.
   NumPy's legacy global state (``np.random.rand``) is not per batch.
 - A worker that raises stops ``fit`` with that exception, which names the batch.

@@ -3,9 +3,9 @@
 A generator can only be advanced by one thread at a time, so one producer
 thread calls ``next()`` and keeps up to ``max_queue_size`` batches ready while
 the model trains. It runs inside ``striate.random.scoped_generator`` with a
-generator seeded from striate's global one when the feed starts, so random
-draws made in the generator are repeatable and do not race with the training
-thread's (dropout, shuffling). An exception raised by the generator is handed
+generator seeded from the global generator's state (``striate.random.state_seed``,
+which does not advance it), so random draws made in the generator are repeatable
+and do not race with the training thread's (dropout, shuffling). An exception raised by the generator is handed
 over in order and raised by :meth:`GeneratorFeed.take`, naming the batch.
 
 >>> feed = GeneratorFeed(iter(range(5)))
@@ -34,21 +34,23 @@ class GeneratorFeed:
     Args:
         generator: any iterator.
         max_queue_size: batches kept ready at most.
+        seed: the seed of the producer's generator (default: from the global state,
+            ``striate.random.state_seed``).
     """
 
-    def __init__(self, generator, max_queue_size=10):
+    def __init__(self, generator, max_queue_size=10, seed=None):
         self.generator = generator
         self.exhausted = False
         self.count = 0  # batches handed out so far
         self._queue = queue.Queue(maxsize=max(1, int(max_queue_size)))
         self._stop = threading.Event()
         self._peeked = []
+        self._seed = random.state_seed("generator") if seed is None else int(seed)
         self._thread = None  # started by the first read, so that making a feed has no side effects
 
     def _start(self):
         if self._thread is None:
-            seed = int(random.generator().integers(2 ** 63))
-            self._thread = threading.Thread(target=self._produce, args=(seed,), name="striate-generator",
+            self._thread = threading.Thread(target=self._produce, args=(self._seed,), name="striate-generator",
                                             daemon=True)
             self._thread.start()
 

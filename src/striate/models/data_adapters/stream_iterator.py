@@ -71,6 +71,9 @@ class StreamIterator:
         self.class_weight = class_weight
         self.shuffle = bool(shuffle)
         self._workers = self._feed = None
+        # The workers' seeds: fixed by the global generator's state, which they do not advance.
+        self._seed = random.state_seed((mode, label))
+        self._epoch = 0
         if isinstance(data, PyDataset):
             count = data.num_batches
             if count is None and steps is None:
@@ -83,7 +86,7 @@ class StreamIterator:
         else:
             self.num_batches = None
             self.steps = steps
-            self._feed = GeneratorFeed(data)
+            self._feed = GeneratorFeed(data, seed=self._seed)
 
     def __len__(self):
         return self.steps
@@ -107,7 +110,8 @@ class StreamIterator:
         dataset = self.data
         dataset.on_epoch_begin()
         indices = self._indices()
-        seed = int(random.generator().integers(2 ** 63))
+        self._epoch += 1
+        seed = (self._seed, self._epoch)
         if self._workers is None:
             for position, index in enumerate(indices):
                 try:
@@ -135,7 +139,7 @@ class StreamIterator:
             if first is None:
                 raise ValueError(f"{self.mode}: the generator yielded no batches")
         else:
-            first = compute_batch(self.data, 0, 0)
+            first = compute_batch(self.data, 0, (self._seed, 0))
         self.standardize(first, 0)
 
     def close(self):

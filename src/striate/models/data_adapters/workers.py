@@ -44,8 +44,9 @@ class WorkerDied(RuntimeError):
 
 
 def compute_batch(dataset, index, seed):
-    """``dataset[index]`` with ``striate.random.generator()`` seeded from ``(seed, index)``."""
-    with random.scoped_generator(np.random.default_rng([int(seed), int(index)])):
+    """``dataset[index]`` with ``striate.random.generator()`` seeded from ``(*seed, index)``."""
+    entropy = [int(s) for s in (seed if isinstance(seed, (tuple, list)) else (seed,))] + [int(index)]
+    with random.scoped_generator(np.random.default_rng(entropy)):
         return dataset[index]
 
 
