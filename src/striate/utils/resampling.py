@@ -39,15 +39,23 @@ def area_weights(n_in, n_out):
 
 
 def _fix_index(index, size, fill_mode):
-    """Integer positions folded into ``[0, size)`` and whether each was inside (constant mode)."""
+    """Integer positions folded into ``[0, size)``, and which were inside (None: all of them).
+
+    Most samples of a small rotation or shift fall inside the image, so only the
+    others are folded (integer modulo is slow).
+    """
     valid = (index >= 0) & (index < size)
-    if fill_mode == "wrap":
-        return index % size, np.ones_like(valid)
-    if fill_mode == "reflect":
-        r = index % (2 * size)  # period 2*size: the image, then its mirror image
-        return np.where(r < size, r, 2 * size - 1 - r), np.ones_like(valid)
-    fixed = np.clip(index, 0, size - 1)
-    return fixed, (valid if fill_mode == "constant" else np.ones_like(valid))
+    if valid.all():
+        return index, None
+    if fill_mode in ("constant", "nearest"):
+        return np.clip(index, 0, size - 1), (valid if fill_mode == "constant" else None)
+    fixed = index.copy()
+    outside = ~valid
+    r = index[outside] % (2 * size if fill_mode == "reflect" else size)
+    if fill_mode == "reflect":  # period 2*size: the image, then its mirror image
+        r = np.where(r < size, r, 2 * size - 1 - r)
+    fixed[outside] = r
+    return fixed, None
 
 
 def _neighbours(src, interpolation):
@@ -82,7 +90,8 @@ def axis_weights(src, n_in, interpolation="bilinear", fill_mode="nearest"):
     flat = weights.reshape(-1, n_in)
     for index, weight in _neighbours(src, interpolation):
         fixed, valid = _fix_index(index, n_in, fill_mode)
-        np.add.at(flat, (rows, fixed), weight * valid)  # folded samples may hit one pixel twice
+        kept = weight if valid is None else weight * valid
+        np.add.at(flat, (rows, fixed), kept)  # folded samples may hit one pixel twice
     return weights
 
 

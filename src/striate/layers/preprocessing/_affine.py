@@ -113,25 +113,37 @@ def affine_transform(x, transform, interpolation="bilinear", fill_mode="constant
 
 
 def _gather(x, coefficients, interpolation, fill_mode, fill):
-    """Rotation or shear: every output pixel reads its neighbours by one advanced index."""
-    n, h, w, _ = x.shape
-    a0, a1, a2, b0, b1, b2 = (c[:, None, None] for c in coefficients)  # (N, 1, 1)
-    yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+    """Rotation or shear: every output pixel reads its neighbours by one flat integer index.
+
+    Indexing rows of the ``(N*H*W, C)`` view with one array is several times faster
+    than three index arrays into ``(N, H, W, C)``; each axis's neighbours are folded
+    once (``_fix_index``) and combined by broadcasting.
+    """
+    n, h, w, c = x.shape
+    a0, a1, a2, b0, b1, b2 = (k[:, None, None] for k in coefficients)  # (N, 1, 1)
+    yy = np.arange(h, dtype=np.float64)[:, None]  # (H, 1)
+    xx = np.arange(w, dtype=np.float64)[None, :]  # (1, W)
     src_x = a0 * xx + a1 * yy + a2  # (N, H, W)
     src_y = b0 * xx + b1 * yy + b2
-    images, ys, xs, weights = [], [], [], []
-    for iy, wy in _neighbours(src_y, interpolation):
-        iy, vy = _fix_index(iy, h, fill_mode)
-        for ix, wx in _neighbours(src_x, interpolation):
-            ix, vx = _fix_index(ix, w, fill_mode)
-            images.append(np.broadcast_to(np.arange(n)[:, None, None], iy.shape))
-            ys.append(iy)
-            xs.append(ix)
-            weights.append(wy * wx * (vy & vx))
-    index = (np.stack(images), np.stack(ys), np.stack(xs))  # each (K, N, H, W), K neighbours
-    weights = np.stack(weights)[..., None]  # (K, N, H, W, 1)
-    out = (x[index] * Tensor(weights.astype(x.dtype))).sum(axis=0)  # (N, H, W, C)
+    base = (np.arange(n) * (h * w))[:, None, None]  # (N, 1, 1): first row of each image
+    rows_y = [(_fix_index(i, h, fill_mode), wy) for i, wy in _neighbours(src_y, interpolation)]
+    cols_x = [(_fix_index(i, w, fill_mode), wx) for i, wx in _neighbours(src_x, interpolation)]
+    flat, weights = [], []
+    for (iy, vy), wy in rows_y:
+        for (ix, vx), wx in cols_x:
+            flat.append(base + iy * w + ix)
+            weight = wy * wx
+            for valid in (vy, vx):
+                if valid is not None:  # constant fill: samples outside the image weigh nothing
+                    weight = weight * valid
+            weights.append(weight)
+    index = np.stack(flat)  # (K, N, H, W), K = 4 neighbours (1 for nearest)
+    weights = np.stack(weights).astype(x.dtype)[..., None]  # (K, N, H, W, 1)
+    pixels = x.reshape(n * h * w, c)[index]  # (K, N, H, W, C)
+    if len(flat) == 1 and (weights == 1).all():  # nearest, every sample inside or folded
+        out = pixels.reshape(n, h, w, c)
+    else:
+        out = (pixels * Tensor(weights)).sum(axis=0)  # (N, H, W, C)
     if fill:
-        out = out + Tensor((fill * (1.0 - weights.sum(axis=0))).astype(x.dtype))
+        out = out + Tensor(fill * (1.0 - weights.sum(axis=0)))
     return out
-

@@ -1,0 +1,103 @@
+"""What reading images from disk and augmenting them costs fit, beside the same data in memory.
+
+Network (d) of BENCHMARKS.md (``striate.applications.cifar_cnn``, 32x32x3, batch
+64, Adam) trains one epoch per call, three ways, alternated chunk by chunk in one
+process (``timing.alternate``):
+
+- ``memory``: ``fit`` on float32 arrays already in memory (the reference);
+- ``folder``: ``fit`` on ``image_dataset_from_directory`` over PNG files of the same
+  images: decoded by Pillow in a background thread while the model trains;
+- ``folder + augmentation``: the same, with RandomFlip, RandomTranslation,
+  RandomRotation and RandomZoom in front of the network (in the training thread).
+
+The images are random noise, the worst case for PNG decoding. The figure that
+matters is the slowdown of ``folder + augmentation`` over ``memory`` (goal: under
+10 %). The load average is printed first: on a shared machine, quote it with the
+figures.
+
+    python benchmarks/bench_input_pipeline.py            # 640 images, 5 chunks (~1 minute on 2 cores)
+    python benchmarks/bench_input_pipeline.py --quick    # a smoke run
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import striate  # noqa: E402
+from striate import layers as L  # noqa: E402
+from timing import alternate  # noqa: E402
+
+
+def write_folder(root, n, classes, size, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, (n, size, size, 3)).astype(np.uint8)
+    y = np.arange(n) % classes
+    for c in range(classes):
+        os.makedirs(root / f"class_{c}", exist_ok=True)
+    for i in range(n):
+        striate.utils.save_img(root / f"class_{y[i]}" / f"{i:05d}.png", x[i], scale=False)
+    return x, y
+
+
+def make_model(augment, size, classes):
+    layers = [striate.Input((size, size, 3)), L.Rescaling(1 / 255)]
+    if augment:
+        layers += [L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1), L.RandomRotation(0.05),
+                   L.RandomZoom(0.1)]
+    model = striate.Sequential(layers + striate.applications.cifar_cnn((size, size, 3), classes).layers)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=640)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--chunks", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=1, help="decoding threads of the data set")
+    parser.add_argument("--quick", action="store_true", help="128 images, 2 chunks: a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.images, args.chunks = 128, 2
+    size, classes = 32, 10
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"load average (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+          f"cores: {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()}")
+    root = Path(tempfile.mkdtemp(prefix="striate-bench-images-"))
+    try:
+        striate.utils.set_random_seed(0)
+        x_uint8, _ = write_folder(root, args.images, classes, size)
+        ds = striate.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=args.batch,
+                                                        seed=0, verbose=False, workers=args.workers)
+        # the in-memory copy holds the same images in the same order as the folder's first epoch
+        order = {str(root / f"class_{i % classes}" / f"{i:05d}.png"): i for i in range(args.images)}
+        index = np.array([order[p] for p in ds.file_paths])
+        x, y = x_uint8[index].astype(np.float32), ds.labels
+        plain, plain_folder, augmented = (make_model(False, size, classes), make_model(False, size, classes),
+                                          make_model(True, size, classes))
+        result = alternate({
+            "memory": lambda: plain.fit(x, y, batch_size=args.batch, epochs=1, verbose=0),
+            "folder": lambda: plain_folder.fit(ds, epochs=1, verbose=0),
+            "folder + augmentation": lambda: augmented.fit(ds, epochs=1, verbose=0),
+        }, calls_per_chunk=1, chunks=args.chunks, warmup=1, pause=0.5)
+        base = result.median("memory")
+        print(f"network (d) cifar_cnn, {args.images} images of {size}x{size}x3, batch {args.batch}, "
+              f"{args.workers} decoding thread(s), median of {args.chunks} epochs each:")
+        for name in ("memory", "folder", "folder + augmentation"):
+            t = result.median(name)
+            print(f"  {name:<24} {t:7.3f} s per epoch  {args.images / t:7.1f} images/s  "
+                  f"slowdown {100 * (t / base - 1):+5.1f} %  ratio {base / t:.2f}  (spread {100 * result.spread(name):.0f} %)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
