@@ -33,7 +33,7 @@ ops, so gradients come for free.
 [3.0, 0.0, 1.0, 2.0]
 """
 
-import numpy as np
+from striate.backend import xp
 
 from striate.tensor import Tensor
 from striate.utils.resampling import FILL_MODES, INTERPOLATIONS, _fix_index, _neighbours, axis_weights
@@ -56,7 +56,7 @@ def separable_resample(x, rows, cols, fill_value=0.0):
     dtype = x.dtype
     per_image = rows.ndim == 3 or cols.ndim == 3
     r = rows[:, None] if rows.ndim == 3 else rows  # (N, 1, OH, H) or (OH, H)
-    c = np.swapaxes(cols, -1, -2)
+    c = xp.swapaxes(cols, -1, -2)
     c = c[:, None] if cols.ndim == 3 else c  # (N, 1, W, OW) or (W, OW)
     channels_first = x.transpose(0, 3, 1, 2)  # (N, C, H, W)
     out = Tensor(r.astype(dtype)) @ channels_first @ Tensor(c.astype(dtype))  # (N, C, OH, OW)
@@ -64,21 +64,21 @@ def separable_resample(x, rows, cols, fill_value=0.0):
     if fill_value:
         kept = rows.sum(-1)[..., :, None] * cols.sum(-1)[..., None, :]  # (N?, OH, OW)
         missing = 1.0 - kept
-        if np.abs(missing).max() > 1e-12:
-            missing = missing if per_image and missing.ndim == 3 else np.broadcast_to(missing, (x.shape[0],) + missing.shape[-2:])
+        if xp.abs(missing).max() > 1e-12:
+            missing = missing if per_image and missing.ndim == 3 else xp.broadcast_to(missing, (x.shape[0],) + missing.shape[-2:])
             out = out + Tensor((fill_value * missing)[..., None].astype(dtype))
     return out
 
 
 def _check(transform, n):
-    transform = np.asarray(transform, dtype=np.float64)
+    transform = xp.asarray(transform, dtype=xp.float64)
     if transform.ndim == 1:
         transform = transform[None]
     if transform.shape[-1] not in (6, 8) or transform.shape[0] not in (1, n):
         raise ValueError(f"affine_transform: transform must be (8,) or (N, 8) with N = {n}, got shape {transform.shape}")
-    if transform.shape[-1] == 8 and np.any(transform[:, 6:] != 0):
+    if transform.shape[-1] == 8 and xp.any(transform[:, 6:] != 0):
         raise ValueError("affine_transform: projective transforms (c0, c1 != 0) are not supported")
-    return np.broadcast_to(transform[:, :6], (n, 6))
+    return xp.broadcast_to(transform[:, :6], (n, 6))
 
 
 def affine_transform(x, transform, interpolation="bilinear", fill_mode="constant", fill_value=0.0):
@@ -105,7 +105,7 @@ def affine_transform(x, transform, interpolation="bilinear", fill_mode="constant
     a0, a1, a2, b0, b1, b2 = _check(transform, n).T  # each (N,)
     fill = float(fill_value) if fill_mode == "constant" else 0.0
     if not a1.any() and not b0.any():
-        ys, xs = np.arange(h), np.arange(w)
+        ys, xs = xp.arange(h), xp.arange(w)
         rows = axis_weights(b1[:, None] * ys + b2[:, None], h, interpolation, fill_mode)  # (N, H, H)
         cols = axis_weights(a0[:, None] * xs + a2[:, None], w, interpolation, fill_mode)  # (N, W, W)
         return separable_resample(x, rows, cols, fill)
@@ -121,11 +121,11 @@ def _gather(x, coefficients, interpolation, fill_mode, fill):
     """
     n, h, w, c = x.shape
     a0, a1, a2, b0, b1, b2 = (k[:, None, None] for k in coefficients)  # (N, 1, 1)
-    yy = np.arange(h, dtype=np.float64)[:, None]  # (H, 1)
-    xx = np.arange(w, dtype=np.float64)[None, :]  # (1, W)
+    yy = xp.arange(h, dtype=xp.float64)[:, None]  # (H, 1)
+    xx = xp.arange(w, dtype=xp.float64)[None, :]  # (1, W)
     src_x = a0 * xx + a1 * yy + a2  # (N, H, W)
     src_y = b0 * xx + b1 * yy + b2
-    base = (np.arange(n) * (h * w))[:, None, None]  # (N, 1, 1): first row of each image
+    base = (xp.arange(n) * (h * w))[:, None, None]  # (N, 1, 1): first row of each image
     rows_y = [(_fix_index(i, h, fill_mode), wy) for i, wy in _neighbours(src_y, interpolation)]
     cols_x = [(_fix_index(i, w, fill_mode), wx) for i, wx in _neighbours(src_x, interpolation)]
     flat, weights = [], []
@@ -137,8 +137,8 @@ def _gather(x, coefficients, interpolation, fill_mode, fill):
                 if valid is not None:  # constant fill: samples outside the image weigh nothing
                     weight = weight * valid
             weights.append(weight)
-    index = np.stack(flat)  # (K, N, H, W), K = 4 neighbours (1 for nearest)
-    weights = np.stack(weights).astype(x.dtype)[..., None]  # (K, N, H, W, 1)
+    index = xp.stack(flat)  # (K, N, H, W), K = 4 neighbours (1 for nearest)
+    weights = xp.stack(weights).astype(x.dtype)[..., None]  # (K, N, H, W, 1)
     pixels = x.reshape(n * h * w, c)[index]  # (K, N, H, W, C)
     if len(flat) == 1 and (weights == 1).all():  # nearest, every sample inside or folded
         out = pixels.reshape(n, h, w, c)

@@ -9,9 +9,8 @@
 
 import math
 
-import numpy as np
-
 from striate.backend import xp
+
 from striate.layers.base import Layer
 
 __all__ = ["Normalization"]
@@ -46,15 +45,15 @@ class Normalization(Layer):
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = () if axis is None else ((int(axis),) if isinstance(axis, (int, np.integer)) else tuple(axis))
+        self.axis = () if axis is None else ((int(axis),) if isinstance(axis, (int, xp.integer)) else tuple(axis))
         if (mean is None) != (variance is None):
             raise ValueError(f"Normalization {self.name!r}: give both mean and variance or neither, "
                              f"got mean={mean!r}, variance={variance!r}")
-        if mean is not None and np.shape(mean) != np.shape(variance):
+        if mean is not None and xp.shape(mean) != xp.shape(variance):
             raise ValueError(f"Normalization {self.name!r}: mean and variance must have the same shape, "
-                             f"got {np.shape(mean)} and {np.shape(variance)}")
-        if mean is not None and np.ndim(mean) > len(self.axis):
-            raise ValueError(f"Normalization {self.name!r}: mean has rank {np.ndim(mean)}, more than the "
+                             f"got {xp.shape(mean)} and {xp.shape(variance)}")
+        if mean is not None and xp.ndim(mean) > len(self.axis):
+            raise ValueError(f"Normalization {self.name!r}: mean has rank {xp.ndim(mean)}, more than the "
                              f"{len(self.axis)} kept axes {self.axis}")
         self.input_mean, self.input_variance = mean, variance
         self.invert = bool(invert)
@@ -83,16 +82,16 @@ class Normalization(Layer):
         """Mean and variance broadcast to the input's rank ``(1, ..., kept sizes, ..., 1)``."""
         if self.input_mean is None:
             return self.adapt_mean.data.reshape(self._broadcast), self.adapt_variance.data.reshape(self._broadcast)
-        mean, variance = (np.asarray(v, dtype=np.float64) for v in (self.input_mean, self.input_variance))
+        mean, variance = (xp.asarray(v, dtype=xp.float64) for v in (self.input_mean, self.input_variance))
         shape = [1] * len(self._broadcast)
         for i in range(1, mean.ndim + 1):  # trailing axes of mean go to the trailing kept axes
             shape[self._keep[-i]] = mean.shape[-i]
-        return (np.broadcast_to(mean.reshape(shape), self._broadcast),
-                np.broadcast_to(variance.reshape(shape), self._broadcast))
+        return (xp.broadcast_to(mean.reshape(shape), self._broadcast),
+                xp.broadcast_to(variance.reshape(shape), self._broadcast))
 
     def call(self, inputs):
         mean, variance = self._statistics()
-        std = np.maximum(np.sqrt(variance), _EPSILON).astype(inputs.dtype)
+        std = xp.maximum(xp.sqrt(variance), _EPSILON).astype(inputs.dtype)
         mean = mean.astype(inputs.dtype)
         if self.invert:
             return inputs * std + mean
@@ -128,7 +127,7 @@ class Normalization(Layer):
         for step, batch in enumerate(batches):
             if steps is not None and step >= steps:
                 break
-            x = np.asarray(_first_x(batch), dtype=np.float64)
+            x = xp.asarray(_first_x(batch), dtype=xp.float64)
             if not self.built:
                 self._build_from_shapes((None,) + x.shape[1:] if x.ndim else ())
             self._check_batch(x, step)
@@ -153,7 +152,7 @@ class Normalization(Layer):
         if x.ndim != len(self._build_shape) or any(x.shape[a] != self._build_shape[a] for a in self._keep):
             raise ValueError(f"Normalization {self.name!r}: adapt() batch {step} has shape {x.shape}, but the layer "
                              f"was built for {self._build_shape} (axes {self._keep} must match)")
-        if not np.isfinite(x).all():
+        if not xp.isfinite(x).all():
             raise ValueError(f"Normalization {self.name!r}: adapt() batch {step} contains NaN or infinite values")
 
     def compute_output_shape(self, input_shape):
@@ -161,5 +160,5 @@ class Normalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
-                "mean": None if self.input_mean is None else np.asarray(self.input_mean).tolist(),
-                "variance": None if self.input_variance is None else np.asarray(self.input_variance).tolist()}
+                "mean": None if self.input_mean is None else xp.asarray(self.input_mean).tolist(),
+                "variance": None if self.input_variance is None else xp.asarray(self.input_variance).tolist()}

@@ -8,7 +8,7 @@
 
 import numbers
 
-import numpy as np
+from striate.backend import xp
 
 from striate import functional as F
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer
@@ -16,7 +16,7 @@ from striate.layers.preprocessing._base import BaseImagePreprocessingLayer
 __all__ = ["RandomGrayscale"]
 
 # ITU-R BT.601 luma, the weights of Keras's rgb_to_grayscale
-_LUMA = np.array([0.2989, 0.5870, 0.1140])
+_LUMA = xp.array([0.2989, 0.5870, 0.1140])
 
 
 class RandomGrayscale(BaseImagePreprocessingLayer):

@@ -8,7 +8,7 @@
 [(0, 2)]
 """
 
-import numpy as np
+from striate.backend import xp
 
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
@@ -19,12 +19,12 @@ __all__ = ["RandomRotation", "rotation_transforms"]
 def rotation_transforms(angles, height, width):
     """Keras's transforms ``(N, 8)`` that rotate ``(height, width)`` images by ``angles`` (degrees)
     about the centre ``((width - 1) / 2, (height - 1) / 2)``; positive is counter-clockwise."""
-    theta = np.radians(np.asarray(angles, dtype=np.float64))
-    cos, sin = np.cos(theta), np.sin(theta)
+    theta = xp.radians(xp.asarray(angles, dtype=xp.float64))
+    cos, sin = xp.cos(theta), xp.sin(theta)
     cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
-    zeros = np.zeros_like(theta)
+    zeros = xp.zeros_like(theta)
     # Output (x, y) samples the input at R(theta) (x - c) + c, with R = [[cos, -sin], [sin, cos]].
-    return np.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+    return xp.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
 
 
 class RandomRotation(BaseImagePreprocessingLayer):
@@ -64,7 +64,7 @@ class RandomRotation(BaseImagePreprocessingLayer):
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
-        if not np.any(transformation["angle"] % 360.0):
+        if not xp.any(transformation["angle"] % 360.0):
             return images  # factor 0: nothing to resample
         return affine_transform(images, transformation["rotation_matrix"], self.interpolation, self.fill_mode,
                                 self.fill_value)

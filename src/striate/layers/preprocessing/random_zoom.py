@@ -7,7 +7,7 @@
 [5.0, 5.0, 6.0, 6.0]
 """
 
-import numpy as np
+from striate.backend import xp
 
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
@@ -18,12 +18,12 @@ __all__ = ["RandomZoom", "zoom_transforms"]
 def zoom_transforms(height_zoom, width_zoom, height, width):
     """Keras's transforms ``(N, 8)``: output pixel ``x`` samples ``zoom * (x - c) + c``, so a zoom
     above 1 shows more of the image (zooms out) and one below 1 zooms in."""
-    hz = np.asarray(height_zoom, dtype=np.float64).reshape(-1)
-    wz = np.asarray(width_zoom, dtype=np.float64).reshape(-1)
-    zeros = np.zeros_like(hz)
+    hz = xp.asarray(height_zoom, dtype=xp.float64).reshape(-1)
+    wz = xp.asarray(width_zoom, dtype=xp.float64).reshape(-1)
+    zeros = xp.zeros_like(hz)
     x_offset = 0.5 * (width - 1) * (1.0 - wz)
     y_offset = 0.5 * (height - 1) * (1.0 - hz)
-    return np.stack([wz, zeros, x_offset, zeros, hz, y_offset, zeros, zeros], axis=1)
+    return xp.stack([wz, zeros, x_offset, zeros, hz, y_offset, zeros, zeros], axis=1)
 
 
 class RandomZoom(BaseImagePreprocessingLayer):
@@ -76,7 +76,7 @@ class RandomZoom(BaseImagePreprocessingLayer):
         if not training or transformation is None:
             return images
         hz, wz = transformation["height_zoom"], transformation["width_zoom"]
-        if np.all(hz == 1.0) and np.all(wz == 1.0):
+        if xp.all(hz == 1.0) and xp.all(wz == 1.0):
             return images
         return affine_transform(images, zoom_transforms(hz, wz, images.shape[1], images.shape[2]),
                                 self.interpolation, self.fill_mode, self.fill_value)

@@ -17,7 +17,7 @@ over in order and raised by :meth:`GeneratorFeed.take`, naming the batch.
 import queue
 import threading
 
-import numpy as np
+from striate.backend import xp
 
 from striate import random
 from striate.models.data_adapters.workers import add_note
@@ -55,7 +55,7 @@ class GeneratorFeed:
             self._thread.start()
 
     def _produce(self, seed):
-        with random.scoped_generator(np.random.default_rng(seed)):
+        with random.scoped_generator(xp.random.default_rng(seed)):
             while not self._stop.is_set():
                 try:
                     item = (True, next(self.generator))
