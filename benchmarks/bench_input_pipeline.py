@@ -86,10 +86,10 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--chunks", type=int, default=7)
     parser.add_argument("--workers", type=int, default=1, help="decoding threads of the data set")
-    parser.add_argument("--quick", action="store_true", help="128 images, 2 chunks: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="64 images, 1 round: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
-        args.images, args.chunks = 128, 2
+        args.images, args.chunks = 64, 1
     size, classes = 32, 10
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"load average (1, 5, 15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
