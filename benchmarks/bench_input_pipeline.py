@@ -8,7 +8,10 @@ process (the order rotated each round, as ``timing.alternate`` does):
 - ``folder``: ``fit`` on ``image_dataset_from_directory`` over PNG files of the same
   images: decoded by Pillow in a background thread while the model trains;
 - ``folder + augmentation``: the same, with RandomFlip, RandomTranslation,
-  RandomRotation and RandomZoom in front of the network (in the training thread).
+  RandomRotation and RandomZoom in front of the network (in the training thread);
+- ``folder + augmentation in workers``: the same four layers applied by
+  ``dataset.map`` in the decoding thread (keras.io's other placement), so that they
+  run while the model trains.
 
 The images are random noise, the worst case for PNG decoding. The figure that
 matters is the slowdown of ``folder + augmentation`` over ``memory`` (goal: under
@@ -52,11 +55,14 @@ def write_folder(root, n, classes, size, seed=0):
     return x, y
 
 
+def augmentation():
+    return [L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1), L.RandomRotation(0.05), L.RandomZoom(0.1)]
+
+
 def make_model(augment, size, classes):
     layers = [striate.Input((size, size, 3)), L.Rescaling(1 / 255)]
     if augment:
-        layers += [L.RandomFlip("horizontal"), L.RandomTranslation(0.1, 0.1), L.RandomRotation(0.05),
-                   L.RandomZoom(0.1)]
+        layers += augmentation()
     model = striate.Sequential(layers + striate.applications.cifar_cnn((size, size, 3), classes).layers)
     model.compile("adam", "sparse_categorical_crossentropy")
     return model
@@ -104,12 +110,17 @@ def main(argv=None):
         order = {str(root / f"class_{i % classes}" / f"{i:05d}.png"): i for i in range(args.images)}
         index = np.array([order[p] for p in ds.file_paths])
         x, y = x_uint8[index].astype(np.float32), ds.labels
-        plain, plain_folder, augmented = (make_model(False, size, classes), make_model(False, size, classes),
-                                          make_model(True, size, classes))
+        plain, plain_folder, augmented, mapped_model = (make_model(False, size, classes),
+                                                        make_model(False, size, classes),
+                                                        make_model(True, size, classes),
+                                                        make_model(False, size, classes))
+        augment = striate.Sequential([striate.Input((size, size, 3)), *augmentation()])
+        mapped = ds.map(lambda images, labels: (augment(images, training=True), labels))
         contenders = {
             "memory": lambda: plain.fit(x, y, batch_size=args.batch, epochs=1, verbose=0),
             "folder": lambda: plain_folder.fit(ds, epochs=1, verbose=0),
             "folder + augmentation": lambda: augmented.fit(ds, epochs=1, verbose=0),
+            "folder + aug. in workers": lambda: mapped_model.fit(mapped, epochs=1, verbose=0),
         }
         wall, cpu = time_rotating(contenders, args.chunks)
         print(f"network (d) cifar_cnn, {args.images} images of {size}x{size}x3, batch {args.batch}, "

@@ -19,6 +19,6 @@ def test_bench_input_pipeline_prints_memory_folder_and_augmentation_rows():
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(r"load average \(1, 5, 15 min\): \d+\.\d\d", done.stdout)
-    for name in ("memory", "folder", "folder + augmentation"):
+    for name in ("memory", "folder", "folder + augmentation", "folder + aug. in workers"):
         row = next(line for line in done.stdout.splitlines() if line.strip().startswith(name + " ") and "%" in line)
         assert len(re.findall(r"[+-]\d+\.\d%", row)) == 2, row  # wall and CPU slowdowns

@@ -266,3 +266,73 @@ def test_class_weight_and_sample_weight_batches():
 
     h2 = model.fit(Weighted(), epochs=1, shuffle=False, verbose=0).history
     assert h1 == h2
+
+
+class Augmenting(Batches):
+    """Calls a random layer and a no_grad block in the worker, as a teacher model or an
+    augmentation in __getitem__ would; neither may leak into the training step beside it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.gaussian = L.GaussianNoise(0.5)
+
+    def __getitem__(self, index):
+        x, y = super().__getitem__(index)
+        with striate.no_grad():
+            time.sleep(0.002)  # the training thread runs its step meanwhile
+            x = self.gaussian(x, training=True).data
+        return x, y
+
+
+def test_grad_mode_and_training_flag_are_per_thread():
+    reference = make_model()
+    ref = reference.fit(Augmenting(workers=0), epochs=2, verbose=0, validation_data=Batches(workers=0)).history
+    model = make_model()
+    got = model.fit(Augmenting(workers=3), epochs=2, verbose=0, validation_data=Batches(workers=2)).history
+    assert got == ref
+
+
+def test_image_dataset_map_augments_in_the_workers(tmp_path):
+    pytest.importorskip("PIL")
+    for c in range(2):
+        os.makedirs(tmp_path / str(c))
+        for i in range(6):
+            striate.utils.save_img(tmp_path / str(c) / f"{i}.png", RNG.integers(0, 256, (8, 8, 3)), scale=False)
+    flip = L.RandomFlip("horizontal")
+
+    def run(workers):
+        striate.utils.set_random_seed(0)
+        ds = striate.utils.image_dataset_from_directory(tmp_path, image_size=(8, 8), batch_size=4, seed=0,
+                                                        verbose=False, workers=workers)
+        mapped = ds.map(lambda x, y: (flip(x), y))  # called directly: Keras's training=True default
+        assert mapped.class_names == ["0", "1"] and len(mapped) == 3
+        model = striate.Sequential([striate.Input((8, 8, 3)), L.Rescaling(1 / 255), L.Flatten(), L.Dense(2)])
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return model.fit(mapped, epochs=2, verbose=0).history, model.get_weights()
+    (h0, w0), (h3, w3) = run(0), run(3)
+    assert h0 == h3
+    for a, b in zip(w0, w3):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_training_scope_in_another_thread_does_not_reach_this_one():
+    from striate.layers.base import in_training, training_scope
+    inside, release = threading.Event(), threading.Event()
+
+    def worker():
+        with training_scope(True), striate.no_grad():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=worker, name="striate-data-test")
+    thread.start()
+    try:
+        assert inside.wait(10)
+        dropout = L.Dropout(0.5)
+        x = np.ones((4, 8), "float32")
+        assert not in_training() and striate.autograd.is_grad_enabled()
+        np.testing.assert_array_equal(dropout(x).data, x)  # inference here, whatever the worker does
+        assert striate.Tensor(x, requires_grad=True).sum().requires_grad
+    finally:
+        release.set()
+        thread.join()

@@ -21,6 +21,7 @@ returns symbolic outputs whose shapes come from ``compute_output_shape``.
 import contextlib
 import inspect
 import re
+import threading
 
 from striate import backend, initializers, regularizers
 from striate.autograd import no_grad
@@ -32,26 +33,31 @@ from striate.variables import Variable
 
 __all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
 
-# None: no enclosing call has said; a layer called without ``training=`` then uses the
-# default of its own ``call`` (Keras's rule: the augmentation layers, whose default is True,
-# augment when called directly and stay the identity inside ``predict``).
-_training = None
+class _TrainingFlag(threading.local):
+    """The enclosing call's ``training``, per thread (a data worker augmenting batches must not
+    see, nor change, the flag of the training step beside it). None: no enclosing call has
+    said; a layer called without ``training=`` then uses the default of its own ``call``
+    (Keras's rule: the augmentation layers, whose default is True, augment when called
+    directly and stay the identity inside ``predict``)."""
+    value = None
+
+
+_training = _TrainingFlag()
 
 
 def in_training():
     """Whether the innermost model call is a training call (dropout on, batch statistics)."""
-    return bool(_training)
+    return bool(_training.value)
 
 
 @contextlib.contextmanager
 def training_scope(training):
     """Context manager: layers called inside without ``training=`` use this value."""
-    global _training
-    previous, _training = _training, bool(training)
+    previous, _training.value = _training.value, bool(training)
     try:
         yield
     finally:
-        _training = previous
+        _training.value = previous
 
 
 class InputSpec:
@@ -282,7 +288,8 @@ class Layer:
             if training is not None:
                 kwargs["training"] = bool(training)
             else:
-                kwargs["training"] = self._default_training() if _training is None else _training
+                current = _training.value
+                kwargs["training"] = self._default_training() if current is None else current
         if training is None:
             outputs = self.call(inputs, *args, **kwargs)
         else:

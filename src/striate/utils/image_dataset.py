@@ -40,7 +40,7 @@ from striate.utils.image_files import index_directory, split_files
 from striate.utils.py_dataset import PyDataset
 from striate.utils.resampling import resize_array
 
-__all__ = ["image_dataset_from_directory", "ImageDataset", "ALLOWLIST_FORMATS"]
+__all__ = ["image_dataset_from_directory", "ImageDataset", "MappedDataset", "ALLOWLIST_FORMATS"]
 
 ALLOWLIST_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _INTERPOLATIONS = ("bilinear", "nearest", "area")
@@ -90,6 +90,15 @@ class ImageDataset(PyDataset):
     def __iter__(self):
         yield from super().__iter__()
         self.on_epoch_end()  # iterating again gives the next epoch's order, as a tf.data pipeline would
+
+    def map(self, map_func):
+        """A data set whose batches are ``map_func(images, labels)`` (``map_func(images)`` without
+        labels), computed in the background workers, as ``tf.data.Dataset.map`` in keras.io's
+        tutorials: ``train.map(lambda x, y: (augment(x, training=True), y))`` augments while the
+        model trains instead of in the training step. Random layers called there draw from the
+        batch's own generator, so the result does not depend on the number of workers.
+        """
+        return MappedDataset(self, map_func)
 
     def __getitem__(self, index):
         if not 0 <= index < len(self):
@@ -147,6 +156,33 @@ class ImageDataset(PyDataset):
                 out[members] = resize_array(stack, self.image_size, self.interpolation, self.crop_to_aspect_ratio,
                                             self.pad_to_aspect_ratio)
         return out, kept
+
+
+class MappedDataset(PyDataset):
+    """``source`` with ``map_func`` applied to every batch (see :meth:`ImageDataset.map`)."""
+
+    def __init__(self, source, map_func):
+        super().__init__(workers=source.workers, use_multiprocessing=source.use_multiprocessing,
+                         max_queue_size=source.max_queue_size)
+        self.source, self.map_func = source, map_func
+        self.class_names = getattr(source, "class_names", None)
+        self.file_paths = getattr(source, "file_paths", None)
+
+    def __len__(self):
+        return len(self.source)
+
+    def __getitem__(self, index):
+        batch = self.source[index]
+        return self.map_func(*batch) if isinstance(batch, tuple) else self.map_func(batch)
+
+    def on_epoch_begin(self):
+        self.source.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.source.on_epoch_end()
+
+    def map(self, map_func):
+        return MappedDataset(self, map_func)
 
 
 def _channels(color_mode):
