@@ -96,3 +96,17 @@ def test_bad_arguments_name_the_helper():
         _affine.affine_transform(x, np.eye(3).ravel()[:8], interpolation="bicubic")
     with pytest.raises(ValueError, match="transform"):
         _affine.affine_transform(x, np.zeros((2, 8)))
+
+
+@pytest.mark.parametrize("kind", ["rotation", "zoom"])
+@pytest.mark.parametrize("fill_mode", _affine.FILL_MODES)
+def test_graph_and_no_graph_paths_agree(kind, fill_mode):
+    """Without a gradient to carry the helper computes in plain NumPy (einsum, take); the
+    values are those of the Tensor-op path, to float32 rounding."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, (3, 6, 7, 2)).astype(np.float32)
+    t = transforms_of(kind, 3, 6, 7, rng)
+    plain = _affine.affine_transform(Tensor(x), t, "bilinear", fill_mode, 0.25)
+    tracked = _affine.affine_transform(Tensor(x, requires_grad=True), t, "bilinear", fill_mode, 0.25)
+    assert not plain.requires_grad and tracked.requires_grad
+    np.testing.assert_allclose(plain.data, tracked.data, rtol=0, atol=16 * np.finfo(np.float32).eps)

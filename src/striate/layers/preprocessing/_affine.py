@@ -22,7 +22,8 @@ advanced index (differentiable through GetItem). Both are compositions of Tensor
 ops, so gradients come for free.
 
 >>> import numpy as np
->>> from striate.tensor import Tensor
+>>> from striate.autograd.function import is_grad_enabled
+from striate.tensor import Tensor
 >>> x = Tensor(np.arange(4.0, dtype="float32").reshape(1, 1, 4, 1))
 >>> shift = np.array([[1, 0, -1, 0, 1, 0, 0, 0]], "float32")   # each pixel reads its left neighbour
 >>> affine_transform(x, shift, fill_mode="constant").data.ravel().tolist()
@@ -35,6 +36,7 @@ ops, so gradients come for free.
 
 from striate.backend import xp
 
+from striate.autograd.function import is_grad_enabled
 from striate.tensor import Tensor
 from striate.utils.resampling import FILL_MODES, INTERPOLATIONS, _fix_index, _neighbours, axis_weights
 
@@ -54,20 +56,34 @@ def separable_resample(x, rows, cols, fill_value=0.0):
         Tensor ``(N, OH, OW, C)``.
     """
     dtype = x.dtype
-    per_image = rows.ndim == 3 or cols.ndim == 3
-    r = rows[:, None] if rows.ndim == 3 else rows  # (N, 1, OH, H) or (OH, H)
-    c = xp.swapaxes(cols, -1, -2)
-    c = c[:, None] if cols.ndim == 3 else c  # (N, 1, W, OW) or (W, OW)
-    channels_first = x.transpose(0, 3, 1, 2)  # (N, C, H, W)
-    out = Tensor(r.astype(dtype)) @ channels_first @ Tensor(c.astype(dtype))  # (N, C, OH, OW)
-    out = out.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
+    if _needs_graph(x):
+        r = rows[:, None] if rows.ndim == 3 else rows  # (N, 1, OH, H) or (OH, H)
+        c = xp.swapaxes(cols, -1, -2)
+        c = c[:, None] if cols.ndim == 3 else c  # (N, 1, W, OW) or (W, OW)
+        channels_first = x.transpose(0, 3, 1, 2)  # (N, C, H, W)
+        out = Tensor(r.astype(dtype)) @ channels_first @ Tensor(c.astype(dtype))  # (N, C, OH, OW)
+        out = out.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
+    else:
+        # No gradient wanted (augmenting the input): one contraction in NumPy, 2.5x faster
+        # than the two batched products and the transposes (64x32x32x3: 0.45 against 1.15 ms).
+        spec = f"{'n' if rows.ndim == 3 else ''}ih,nhwc,{'n' if cols.ndim == 3 else ''}jw->nijc"
+        out = Tensor(xp.einsum(spec, rows.astype(dtype), _data(x), cols.astype(dtype), optimize=True))
     if fill_value:
-        kept = rows.sum(-1)[..., :, None] * cols.sum(-1)[..., None, :]  # (N?, OH, OW)
+        kept = rows.sum(-1)[..., :, None] * cols.sum(-1)[..., None, :]  # (OH, OW) or (N, OH, OW)
         missing = 1.0 - kept
         if xp.abs(missing).max() > 1e-12:
-            missing = missing if per_image and missing.ndim == 3 else xp.broadcast_to(missing, (x.shape[0],) + missing.shape[-2:])
+            missing = xp.broadcast_to(missing, (x.shape[0],) + missing.shape[-2:])  # (N, OH, OW)
             out = out + Tensor((fill_value * missing)[..., None].astype(dtype))
     return out
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _needs_graph(x):
+    """Whether the result must carry a graph back to ``x`` (else plain NumPy is enough)."""
+    return isinstance(x, Tensor) and x.requires_grad and is_grad_enabled()
 
 
 def _check(transform, n):
@@ -117,33 +133,46 @@ def _gather(x, coefficients, interpolation, fill_mode, fill):
 
     Indexing rows of the ``(N*H*W, C)`` view with one array is several times faster
     than three index arrays into ``(N, H, W, C)``; each axis's neighbours are folded
-    once (``_fix_index``) and combined by broadcasting.
+    once (``_fix_index``) and combined by broadcasting into preallocated arrays.
+    Positions are computed in the images' float type (float32, as Keras does, for float32).
     """
     n, h, w, c = x.shape
-    a0, a1, a2, b0, b1, b2 = (k[:, None, None] for k in coefficients)  # (N, 1, 1)
-    yy = xp.arange(h, dtype=xp.float64)[:, None]  # (H, 1)
-    xx = xp.arange(w, dtype=xp.float64)[None, :]  # (1, W)
-    src_x = a0 * xx + a1 * yy + a2  # (N, H, W)
-    src_y = b0 * xx + b1 * yy + b2
-    base = (xp.arange(n) * (h * w))[:, None, None]  # (N, 1, 1): first row of each image
-    rows_y = [(_fix_index(i, h, fill_mode), wy) for i, wy in _neighbours(src_y, interpolation)]
-    cols_x = [(_fix_index(i, w, fill_mode), wx) for i, wx in _neighbours(src_x, interpolation)]
-    flat, weights = [], []
-    for (iy, vy), wy in rows_y:
-        for (ix, vx), wx in cols_x:
-            flat.append(base + iy * w + ix)
-            weight = wy * wx
+    index, weights = _gather_plan(coefficients, n, h, w, interpolation, fill_mode, x.dtype)  # (K, N, H, W) each
+    weights = weights.astype(x.dtype, copy=False)
+    if _needs_graph(x):
+        pixels = x.reshape(n * h * w, c)[index]  # (K, N, H, W, C)
+        out = (pixels * Tensor(weights[..., None])).sum(axis=0)  # (N, H, W, C)
+    else:
+        pixels = xp.take(_data(x).reshape(n * h * w, c), index, axis=0)  # (K, N, H, W, C)
+        if len(index) == 1 and fill_mode != "constant":
+            out = Tensor(pixels[0])  # nearest: every sample is a pixel of the image
+        else:
+            out = Tensor(xp.einsum("knhwc,knhw->nhwc", pixels, weights, optimize=True))
+    if fill:
+        out = out + Tensor(fill * (1.0 - weights.sum(axis=0))[..., None])
+    return out
+
+
+def _gather_plan(coefficients, n, h, w, interpolation, fill_mode, dtype):
+    """Flat row indices and weights ``(K, N, H, W)`` of the K samples of every output pixel."""
+    dtype = xp.float64 if dtype == xp.float64 else xp.float32
+    a0, a1, a2, b0, b1, b2 = (xp.asarray(k, dtype=dtype)[:, None, None] for k in coefficients)  # (N, 1, 1)
+    yy = xp.arange(h, dtype=dtype)[:, None]  # (H, 1)
+    xx = xp.arange(w, dtype=dtype)[None, :]  # (1, W)
+    rows = [(_fix_index(i, h, fill_mode), wy) for i, wy in _neighbours(b0 * xx + b1 * yy + b2, interpolation)]
+    cols = [(_fix_index(i, w, fill_mode), wx) for i, wx in _neighbours(a0 * xx + a1 * yy + a2, interpolation)]
+    k = len(rows) * len(cols)
+    index = xp.empty((k, n, h, w), dtype=xp.intp)
+    weights = xp.empty((k, n, h, w), dtype=dtype)
+    first_row = (xp.arange(n) * (h * w))[:, None, None]  # (N, 1, 1)
+    slot = 0
+    for (iy, vy), wy in rows:
+        row_start = first_row + iy * w  # (N, H, W)
+        for (ix, vx), wx in cols:
+            xp.add(row_start, ix, out=index[slot])
+            xp.multiply(wy, wx, out=weights[slot])
             for valid in (vy, vx):
                 if valid is not None:  # constant fill: samples outside the image weigh nothing
-                    weight = weight * valid
-            weights.append(weight)
-    index = xp.stack(flat)  # (K, N, H, W), K = 4 neighbours (1 for nearest)
-    weights = xp.stack(weights).astype(x.dtype)[..., None]  # (K, N, H, W, 1)
-    pixels = x.reshape(n * h * w, c)[index]  # (K, N, H, W, C)
-    if len(flat) == 1 and (weights == 1).all():  # nearest, every sample inside or folded
-        out = pixels.reshape(n, h, w, c)
-    else:
-        out = (pixels * Tensor(weights)).sum(axis=0)  # (N, H, W, C)
-    if fill:
-        out = out + Tensor(fill * (1.0 - weights.sum(axis=0)))
-    return out
+                    weights[slot] *= valid
+            slot += 1
+    return index, weights
