@@ -19,11 +19,12 @@ resizing) the map is separable: one weight matrix per axis, ``R`` of shape
 image and channel, a batched matmul that is fast and differentiable through
 striate's MatMul. Otherwise each output pixel gathers its neighbours with one
 advanced index (differentiable through GetItem). Both are compositions of Tensor
-ops, so gradients come for free.
+ops, so gradients come for free. When no gradient has to flow back (augmenting
+the input images, the usual case) the same numbers are computed in plain NumPy
+(one ``einsum``, ``take``), which skips the graph and the transposes.
 
 >>> import numpy as np
->>> from striate.autograd.function import is_grad_enabled
-from striate.tensor import Tensor
+>>> from striate.tensor import Tensor
 >>> x = Tensor(np.arange(4.0, dtype="float32").reshape(1, 1, 4, 1))
 >>> shift = np.array([[1, 0, -1, 0, 1, 0, 0, 0]], "float32")   # each pixel reads its left neighbour
 >>> affine_transform(x, shift, fill_mode="constant").data.ravel().tolist()
