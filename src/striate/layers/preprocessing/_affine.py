@@ -35,9 +35,8 @@ the input images, the usual case) the same numbers are computed in plain NumPy
 [3.0, 0.0, 1.0, 2.0]
 """
 
-from striate.backend import xp
-
 from striate.autograd.function import is_grad_enabled
+from striate.backend import xp
 from striate.tensor import Tensor
 from striate.utils.resampling import FILL_MODES, INTERPOLATIONS, _fix_index, _neighbours, axis_weights
 

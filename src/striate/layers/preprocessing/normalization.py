@@ -10,7 +10,6 @@
 import math
 
 from striate.backend import xp
-
 from striate.layers.base import Layer
 
 __all__ = ["Normalization"]

@@ -8,9 +8,8 @@
 
 import numbers
 
-from striate.backend import xp
-
 from striate import functional as F
+from striate.backend import xp
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer
 
 __all__ = ["RandomGrayscale"]

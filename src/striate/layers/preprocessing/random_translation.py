@@ -8,7 +8,6 @@
 """
 
 from striate.backend import xp
-
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
 

@@ -17,9 +17,8 @@ over in order and raised by :meth:`GeneratorFeed.take`, naming the batch.
 import queue
 import threading
 
-from striate.backend import xp
-
 from striate import random
+from striate.backend import xp
 from striate.models.data_adapters.workers import add_note
 
 __all__ = ["GeneratorFeed"]
