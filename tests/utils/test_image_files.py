@@ -120,3 +120,19 @@ def test_missing_pillow_says_what_to_install(monkeypatch, tmp_path):
         load_img(tmp_path / "x.png")
     with pytest.raises(ImportError, match="Pillow"):
         image.array_to_img(RGB)
+
+
+def test_a_file_whose_extension_lies_still_loads(tmp_path):
+    png = tmp_path / "x.png"
+    save_img(png, RGB, scale=False)
+    liar = tmp_path / "x.jpg"
+    liar.write_bytes(png.read_bytes())
+    np.testing.assert_array_equal(img_to_array(load_img(liar)), RGB)
+
+
+def test_between_pillows_warning_and_error_limits_it_is_still_refused(tmp_path):
+    bomb = tmp_path / "big.png"
+    _png_header_only(bomb, 10_000, 10_000)  # 100 M pixels: Pillow only warns (its error starts at 179 M)
+    with pytest.warns(PIL.Image.DecompressionBombWarning):
+        with pytest.raises(ImageFileError, match="big.png: 10000 x 10000 pixels is above the limit of 89,478,485"):
+            load_img(bomb)
