@@ -13,6 +13,7 @@ import math
 
 from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, ReLU, Sigmoid, Tanh,
                               Where)
+from striate import backend, random
 from striate.backend import xp
 from striate.tensor import Tensor, as_tensor
 
@@ -184,7 +185,8 @@ def dropout(x, rate, rng, noise_shape=None):
     Args:
         x: Tensor.
         rate: float in [0, 1).
-        rng: a ``numpy.random.Generator``.
+        rng: a ``numpy.random.Generator`` (host: the mask is drawn there and moved to the device,
+            so a seed gives the same masks on every backend).
         noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
             drops whole feature maps); defaults to ``x.shape``.
     """
@@ -192,6 +194,11 @@ def dropout(x, rate, rng, noise_shape=None):
     if rate == 0:
         return x
     shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
-    keep = rng.random(shape, dtype=xp.float32) >= rate
+    def draw(mask_shape):  # on the host: a seed gives the same masks on every backend
+        return rng.random(mask_shape, dtype=backend.host.float32)
+    # A mask with one row per sample is drawn through random.draw_batch, which makes data-parallel
+    # processes draw their rows of the global batch's mask; an explicit leading 1 shares one row.
+    per_sample = bool(shape) and shape[0] == x.shape[0] and not (noise_shape is not None and noise_shape[0] == 1)
+    keep = backend.to_device((random.draw_batch(draw, shape) if per_sample else draw(shape)) >= rate)  # bool: 1 byte
     mask = keep.astype(x.dtype) * (1.0 / (1.0 - rate))
     return x * mask

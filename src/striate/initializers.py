@@ -18,7 +18,7 @@ call returns the same values, as in Keras 3.
 import math
 
 from striate import backend, random
-from striate.backend import xp
+from striate.backend import host, xp
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
@@ -71,7 +71,7 @@ class _Seeded(Initializer):
         self.seed = None if seed is None else int(seed)
 
     def _rng(self):
-        return random.generator() if self.seed is None else xp.random.default_rng(self.seed)
+        return random.generator() if self.seed is None else random.host_generator(self.seed)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -104,7 +104,7 @@ class RandomUniform(_Seeded):
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape, dtype=None):
-        return self._rng().uniform(self.minval, self.maxval, size=shape).astype(_dtype(dtype))
+        return _drawn(self._rng().uniform(self.minval, self.maxval, size=shape), dtype)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -116,19 +116,24 @@ class RandomNormal(_Seeded):
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype=None):
-        return self._rng().normal(self.mean, self.stddev, size=shape).astype(_dtype(dtype))
+        return _drawn(self._rng().normal(self.mean, self.stddev, size=shape), dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
+def _drawn(values, dtype):
+    """Host random values (drawn from striate's host generator) as a device array of ``dtype``."""
+    return backend.to_device(values.astype(_dtype(dtype)))
+
+
 def _truncated_normal(rng, shape, stddev):
     """Normal samples redrawn until within two standard deviations of 0."""
     values = rng.standard_normal(size=shape)
-    outside = xp.abs(values) > 2.0
+    outside = host.abs(values) > 2.0
     while outside.any():
         values[outside] = rng.standard_normal(size=int(outside.sum()))
-        outside = xp.abs(values) > 2.0
+        outside = host.abs(values) > 2.0
     return values * stddev
 
 
@@ -136,7 +141,7 @@ class TruncatedNormal(RandomNormal):
     """Normal with mean ``mean`` and ``stddev``, values beyond 2 stddev redrawn."""
 
     def __call__(self, shape, dtype=None):
-        return (self.mean + _truncated_normal(self._rng(), shape, self.stddev)).astype(_dtype(dtype))
+        return _drawn(self.mean + _truncated_normal(self._rng(), shape, self.stddev), dtype)
 
 
 class VarianceScaling(_Seeded):
@@ -173,7 +178,7 @@ class VarianceScaling(_Seeded):
         else:
             limit = math.sqrt(3.0 * variance)
             values = rng.uniform(-limit, limit, size=shape)
-        return values.astype(_dtype(dtype))
+        return _drawn(values, dtype)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
@@ -215,11 +220,11 @@ class Orthogonal(_Seeded):
             raise ValueError(f"Orthogonal: needs a shape of rank >= 2, got {tuple(shape)}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         flat = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
-        q, r = xp.linalg.qr(flat)
-        q *= xp.sign(xp.diag(r))  # makes the result uniformly distributed
+        q, r = host.linalg.qr(flat)  # on the host, where the numbers were drawn
+        q *= host.sign(host.diag(r))  # makes the result uniformly distributed
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+        return _drawn((self.gain * q[:rows, :cols]).reshape(shape), dtype)
 
     def get_config(self):
         return {"gain": self.gain, **super().get_config()}

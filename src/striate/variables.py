@@ -8,6 +8,7 @@
 6.0
 """
 
+from striate import backend
 from striate.backend import xp
 from striate.tensor import Tensor
 
@@ -27,12 +28,14 @@ class Variable(Tensor):
     __slots__ = ("_trainable", "path")
 
     def __init__(self, value, name=None, trainable=True, dtype=None):
-        array = xp.array(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+        # a copy on the current device (host data cross here, at the API boundary)
+        array = xp.array(backend.to_array(value.data if isinstance(value, Tensor) else value), dtype=dtype)
         if dtype is None and array.dtype.kind == "f":
             from striate.backend import floatx
 
             array = array.astype(floatx(), copy=False)
         super().__init__(array, requires_grad=False, name=name)
+        backend._track_weight(self)
         self.path = name
         self.trainable = trainable
 
@@ -55,7 +58,7 @@ class Variable(Tensor):
         Raises:
             ValueError: when ``value`` has a different shape.
         """
-        array = xp.asarray(value.data if isinstance(value, Tensor) else value)
+        array = backend.to_array(value.data if isinstance(value, Tensor) else value)
         if array.shape != self.data.shape:
             raise ValueError(f"Variable {self.path!r}: cannot assign shape {array.shape} to shape {self.data.shape}")
         self.data[...] = array

@@ -31,7 +31,7 @@ from striate.layers.symbolic import (KerasTensor, Node, is_keras_tensor, is_symb
 from striate.tensor import Tensor
 from striate.variables import Variable
 
-__all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
+__all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
 class _TrainingFlag(threading.local):
     """The enclosing call's ``training``, per thread (a data worker augmenting batches must not
@@ -212,8 +212,8 @@ class Layer:
     non_trainable_variables = non_trainable_weights
 
     def get_weights(self):
-        """Copies of the weights as NumPy arrays, in :attr:`weights` order."""
-        return [v.data.copy() for v in self.weights]
+        """Copies of the weights as NumPy arrays (on every backend), in :attr:`weights` order."""
+        return [backend.to_host(v.data, copy=True) for v in self.weights]
 
     def set_weights(self, weights):
         """Overwrite the weights from arrays in :attr:`weights` order.
@@ -228,7 +228,7 @@ class Layer:
         weights = list(weights)
         if len(weights) != len(current):
             raise ValueError(f"Layer {self.name!r}: set_weights expected {len(current)} arrays, got {len(weights)}")
-        arrays = [xp.asarray(w) for w in weights]
+        arrays = [backend.to_array(w.data if isinstance(w, Tensor) else w) for w in weights]
         for v, a in zip(current, arrays):
             if a.shape != v.shape:
                 raise ValueError(f"Layer {self.name!r}: weight {v.path!r} has shape {v.shape}, "
@@ -290,11 +290,14 @@ class Layer:
             else:
                 current = _training.value
                 kwargs["training"] = self._default_training() if current is None else current
-        if training is None:
-            outputs = self.call(inputs, *args, **kwargs)
-        else:
-            with training_scope(training):
+        try:
+            if training is None:
                 outputs = self.call(inputs, *args, **kwargs)
+            else:
+                with training_scope(training):
+                    outputs = self.call(inputs, *args, **kwargs)
+        except MemoryError as error:
+            raise LayerMemoryError.naming(self, inputs, error) from error
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(t) for t in tree_flatten(outputs)]
         return outputs
@@ -304,7 +307,7 @@ class Layer:
             if value.dtype.kind == "f" and value.dtype != self.dtype:
                 return value.astype(self.dtype)
             return value
-        array = xp.asarray(value)
+        array = backend.to_array(value)  # a layer called on host data: the API boundary
         if array.dtype.kind == "f" or (array.dtype.kind in "biu" and self._casts_ints()):
             return Tensor(array.astype(self.dtype, copy=False))
         if array.dtype.kind in "biu":
@@ -399,6 +402,18 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class LayerMemoryError(MemoryError):
+    """The memory for a layer's result could not be allocated; names the innermost layer."""
+
+    @classmethod
+    def naming(cls, layer, inputs, error):
+        if isinstance(error, cls):  # an inner layer (of a model) already named itself
+            return error
+        shapes = tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor)
+        return cls(f"Layer {layer.name!r} ({type(layer).__name__}) ran out of memory on inputs of shape {shapes}: "
+                   f"{error}. Use a smaller batch_size; the model's weights are unchanged.")
 
 
 def _shape_tuple(shape, layer_name):

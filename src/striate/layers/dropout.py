@@ -36,7 +36,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._rng = None if seed is None else xp.random.default_rng(seed)
+        self._rng = None if seed is None else random.host_generator(seed)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -36,7 +36,7 @@ def as_array(value, dtype=None):
     """``value`` (array, list, number or Tensor) as a NumPy array, without a copy when possible."""
     data = getattr(value, "data", value)  # a Tensor's array
     if not isinstance(data, xp.ndarray):
-        data = xp.asarray(data)
+        data = backend.to_device(data)  # host data given to a metric: the API boundary
     return data if dtype is None else data.astype(dtype, copy=False)
 
 

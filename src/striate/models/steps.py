@@ -20,6 +20,7 @@ too, exactly as in Keras 3. striate's gradient tape is the graph itself::
 import math
 
 from striate.autograd import no_grad
+from striate.distribution.step import distributed_step
 from striate.models.epoch_iterator import unpack_x_y_sample_weight
 from striate.models.update_guard import GUARD
 from striate.tensor import Tensor
@@ -124,13 +125,14 @@ class Steps:
     def make_train_function(self, force=False):
         """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``."""
         if self.train_function is None or force:
-            self.train_function = self._guarded(self.train_step)
+            # distributed_step: a no-op unless striate.distribution runs several processes.
+            self.train_function = self._guarded(distributed_step(self, self.train_step, training=True))
         return self.train_function
 
     def make_test_function(self, force=False):
         """The callable ``evaluate`` runs on each batch: ``data -> logs``."""
         if self.test_function is None or force:
-            self.test_function = self.test_step
+            self.test_function = distributed_step(self, self.test_step, training=False)
         return self.test_function
 
     def make_predict_function(self, force=False):

@@ -13,7 +13,7 @@ import numbers
 import warnings
 
 from striate import backend, optimizers
-from striate.backend import xp
+from striate.backend import host
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
@@ -127,7 +127,7 @@ class Trainer(Steps):
         ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name, y_what)
         if sample_weight is not None:
             sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
-            if sample_weight.ndim != 1 or not xp.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
                 low = float(sample_weight.min()) if sample_weight.size else None
                 raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
                                  f"got shape {sample_weight.shape} with minimum {low}")
@@ -171,6 +171,15 @@ class Trainer(Steps):
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         _check_epochs(epochs, initial_epoch)
+        steps_per_epoch = D.check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = D.check_steps(validation_steps, "validation_steps")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, numbers.Integral) \
+                or validation_freq <= 0:
+            raise ValueError(f"validation_freq must be a positive integer (validate every that many epochs), "
+                             f"got {validation_freq!r}")
+        if not isinstance(shuffle, (bool, host.bool_)):
+            raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+        callbacks = _check_callbacks(callbacks)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
         if is_stream(x):
@@ -281,6 +290,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         if is_stream(x):
             check_stream_args("evaluate", y, sample_weight)
             iterator = StreamIterator(self, x, "evaluate", steps)
@@ -319,6 +329,7 @@ class Trainer(Steps):
         """
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         if is_stream(x):
             iterator = StreamIterator(self, x, "predict", steps)
         else:
@@ -343,7 +354,8 @@ class Trainer(Steps):
         cbs.on_predict_end()
         if not chunks:
             raise ValueError(f"Model {self.name!r}: predict() received no batches")
-        results = [xp.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        # NumPy out, as Keras: each batch's outputs come to the host as they are made
+        results = [host.concatenate([backend.to_host(c[i]) for c in chunks]) for i in range(len(chunks[0]))]
         return results[0] if len(results) == 1 else results
 
     # ---- single batches --------------------------------------------------------------------------
@@ -367,7 +379,7 @@ class Trainer(Steps):
         """Outputs for one batch (no batching, no callbacks)."""
         xs = self._prepare_x(x)
         (_, data), = ArrayIterator(xs, batch_size=D.check_lengths(xs)).enumerate_epoch()
-        outputs = self.make_predict_function()(data)
+        outputs = [backend.to_host(o) for o in self.make_predict_function()(data)]  # NumPy out, as Keras
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _one_batch(self, function, iterator, return_dict):
@@ -403,9 +415,16 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
+def _check_callbacks(callbacks):
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of striate.callbacks.Callback instances, "
+                        f"got a {type(callbacks).__name__}; wrap it in a list")
+    return callbacks
+
+
 def _check_epochs(epochs, initial_epoch):
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, (int, xp.integer)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, host.integer)) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
@@ -423,7 +442,7 @@ def _apply_class_weight(class_weight, y, sample_weight):
     if not class_weight:
         return sample_weight
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
-    table = xp.ones(int(max(max(class_weight), labels.max())) + 1, dtype=xp.float32)
+    table = host.ones(int(max(max(class_weight), labels.max())) + 1, dtype=host.float32)  # host data
     for cls, weight in class_weight.items():
         table[int(cls)] = float(weight)
     weights = table[labels]

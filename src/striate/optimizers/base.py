@@ -5,6 +5,8 @@ per-variable state, Keras's "optimizer variables") and ``update_step`` (its
 update rule, in place on NumPy arrays). ``apply`` does the rest, in Keras 3's
 order:
 
+0. under data parallelism, average the gradients over the processes
+   (``striate.distribution.reduce_gradients``);
 1. skip variables whose gradient is None; cast gradients to the variable's dtype;
 2. divide by ``loss_scale_factor``; with ``gradient_accumulation_steps = k``,
    only every k-th call updates, with the mean of the last k gradients;
@@ -31,7 +33,9 @@ is a flat dict of arrays: ``"iterations"``, shared scalars such as Nadam's
 import re
 import warnings
 
+from striate import backend
 from striate.backend import xp
+from striate.distribution.data_parallel import reduce_gradients
 from striate.optimizers import _clipping, _state, schedules
 from striate.optimizers._checks import check_bool, check_int, check_number
 from striate.tensor import Tensor
@@ -227,6 +231,9 @@ class Optimizer:
             raise ValueError(f"{owner}.apply: got {len(grads)} gradients for {len(variables)} variables")
         if not grads:
             return
+        # Data parallelism (striate.distribution): the gradients averaged over the processes,
+        # before anything else; without a distribution, the same list.
+        grads = reduce_gradients(grads, variables)
         slots = self._slots
         kept_grads, kept_vars = [], []
         for g, v in zip(grads, variables):
@@ -247,7 +254,7 @@ class Optimizer:
         if not kept_grads:
             raise ValueError(f"{owner}.apply: no gradients provided for any variable (all are None)")
         # Non-finite gradients are applied, not refused: the training loop watches the loss.
-        with xp.errstate(all="ignore"):
+        with backend.errstate(all="ignore"):
             if self.loss_scale_factor is not None:
                 kept_grads = [g / self.loss_scale_factor for g in kept_grads]
             if self.gradient_accumulation_steps:

@@ -5,6 +5,7 @@
 [[0.0, 1.0]]
 """
 
+from striate.backend import disable_deterministic, enable_deterministic, is_deterministic
 from striate.random import set_random_seed
 from striate.utils.data import normalize, to_categorical, train_test_split
 from striate.utils.image import array_to_img, img_to_array, load_img, resize_images, save_img
@@ -15,5 +16,6 @@ from striate.utils.seeding import rng_from_seed
 Sequence = PyDataset  # Keras 3 keeps keras.utils.Sequence as an alias
 
 __all__ = ["to_categorical", "normalize", "train_test_split", "resize_images", "rng_from_seed",
-           "set_random_seed", "image_dataset_from_directory", "PyDataset", "Sequence", "load_img", "img_to_array",
-           "array_to_img", "save_img"]
+           "set_random_seed", "enable_deterministic", "disable_deterministic", "is_deterministic",
+           "image_dataset_from_directory", "PyDataset", "Sequence", "load_img", "img_to_array", "array_to_img",
+           "save_img"]
