@@ -395,7 +395,7 @@ class Trainer(Steps):
 def _class_weigher(class_weight):
     if class_weight is None:
         return None
-    _apply_class_weight(class_weight, xp.zeros(1, dtype=xp.int64), None)  # checks the dict up front
+    _apply_class_weight(class_weight, host.zeros(1, dtype=host.int64), None)  # checks the dict up front
     return lambda ys, sample_weight: _apply_class_weight(class_weight, ys[0], sample_weight)
 
 

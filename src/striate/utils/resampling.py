@@ -7,6 +7,9 @@ a weight matrix ``W`` of shape ``(n_out, n_in)`` and the result is
 preprocessing layers (which multiply them with Tensors, so they are
 differentiable), and the crop/pad boxes of Keras's aspect-ratio options.
 
+Everything here is host (NumPy) bookkeeping: the layers move the finished
+matrices to the device (``striate.backend.to_device``).
+
 Sample positions follow Keras: an output pixel ``i`` samples the input at a
 real position ``src``; ``"bilinear"`` mixes the two nearest pixels, ``"nearest"``
 takes the nearest one (ties to even). Outside the input ``fill_mode`` decides,
@@ -18,7 +21,7 @@ sample is dropped and its weight left to the caller's fill value).
 [[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]]
 """
 
-from striate.backend import xp
+import numpy as np
 
 __all__ = ["FILL_MODES", "INTERPOLATIONS", "RESIZE_INTERPOLATIONS", "axis_weights", "resize_weights",
            "area_weights", "aspect_crop_box", "aspect_pad_box", "resize_array", "resize_matrices"]
@@ -31,10 +34,10 @@ RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "area")
 def area_weights(n_in, n_out):
     """(n_out, n_in): the fraction of output pixel i's span [i, i+1)·n_in/n_out that input pixel j covers."""
     scale = n_in / n_out
-    lo = xp.arange(n_out)[:, None] * scale  # (n_out, 1)
+    lo = np.arange(n_out)[:, None] * scale  # (n_out, 1)
     hi = lo + scale
-    j = xp.arange(n_in)[None, :]  # (1, n_in)
-    overlap = xp.clip(xp.minimum(hi, j + 1) - xp.maximum(lo, j), 0.0, None)  # (n_out, n_in)
+    j = np.arange(n_in)[None, :]  # (1, n_in)
+    overlap = np.clip(np.minimum(hi, j + 1) - np.maximum(lo, j), 0.0, None)  # (n_out, n_in)
     return overlap / scale
 
 
@@ -48,12 +51,12 @@ def _fix_index(index, size, fill_mode):
     if valid.all():
         return index, None
     if fill_mode in ("constant", "nearest"):
-        return xp.clip(index, 0, size - 1), (valid if fill_mode == "constant" else None)
+        return np.clip(index, 0, size - 1), (valid if fill_mode == "constant" else None)
     fixed = index.copy()
     outside = ~valid
     r = index[outside] % (2 * size if fill_mode == "reflect" else size)
     if fill_mode == "reflect":  # period 2*size: the image, then its mirror image
-        r = xp.where(r < size, r, 2 * size - 1 - r)
+        r = np.where(r < size, r, 2 * size - 1 - r)
     fixed[outside] = r
     return fixed, None
 
@@ -61,10 +64,10 @@ def _fix_index(index, size, fill_mode):
 def _neighbours(src, interpolation):
     """[(integer position, weight)] of the samples that make the value at ``src``."""
     if interpolation == "nearest":
-        return [(xp.round(src).astype(xp.int64), xp.ones_like(src))]
-    low = xp.floor(src)
+        return [(np.round(src).astype(np.int64), np.ones_like(src))]
+    low = np.floor(src)
     frac = src - low
-    low = low.astype(xp.int64)
+    low = low.astype(np.int64)
     return [(low, 1.0 - frac), (low + 1, frac)]
 
 
@@ -81,17 +84,17 @@ def axis_weights(src, n_in, interpolation="bilinear", fill_mode="nearest"):
     Returns:
         float64 array ``(..., n_out, n_in)``.
 
-    >>> axis_weights(xp.array([0.25, 3.5]), 4).tolist()    # row 2: half of the last pixel twice
+    >>> axis_weights(np.array([0.25, 3.5]), 4).tolist()    # row 2: half of the last pixel twice
     [[0.75, 0.25, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
     """
-    src = xp.asarray(src, dtype=xp.float64)
-    weights = xp.zeros(src.shape + (n_in,))  # (..., n_out, n_in)
-    rows = xp.arange(src.size).reshape(src.shape)  # which row of the flattened weights
+    src = np.asarray(src, dtype=np.float64)
+    weights = np.zeros(src.shape + (n_in,))  # (..., n_out, n_in)
+    rows = np.arange(src.size).reshape(src.shape)  # which row of the flattened weights
     flat = weights.reshape(-1, n_in)
     for index, weight in _neighbours(src, interpolation):
         fixed, valid = _fix_index(index, n_in, fill_mode)
         kept = weight if valid is None else weight * valid
-        xp.add.at(flat, (rows, fixed), kept)  # folded samples may hit one pixel twice
+        np.add.at(flat, (rows, fixed), kept)  # folded samples may hit one pixel twice
     return weights
 
 
@@ -99,9 +102,9 @@ def _antialiased(n_in, n_out):
     """Bilinear when shrinking by ``s = n_in / n_out > 1``: a triangle filter ``s`` pixels wide
     around each output centre, normalised per row (PyTorch's and Pillow's antialias)."""
     scale = n_in / n_out
-    centre = (xp.arange(n_out) + 0.5) * scale  # (n_out,)
-    distance = (xp.arange(n_in)[None, :] + 0.5 - centre[:, None]) / scale  # (n_out, n_in)
-    weights = xp.clip(1.0 - xp.abs(distance), 0.0, None)
+    centre = (np.arange(n_out) + 0.5) * scale  # (n_out,)
+    distance = (np.arange(n_in)[None, :] + 0.5 - centre[:, None]) / scale  # (n_out, n_in)
+    weights = np.clip(1.0 - np.abs(distance), 0.0, None)
     return weights / weights.sum(axis=1, keepdims=True)
 
 
@@ -128,15 +131,15 @@ def resize_weights(n_in, n_out, interpolation="bilinear", window=None, padded=No
     if interpolation == "area":
         frame = area_weights(length, n_out)
     elif interpolation == "nearest":
-        src = xp.minimum(xp.floor((xp.arange(n_out) + 0.5) * scale), length - 1)
+        src = np.minimum(np.floor((np.arange(n_out) + 0.5) * scale), length - 1)
         frame = axis_weights(src, length, "nearest", "nearest")
     elif antialias and scale > 1:
         frame = _antialiased(length, n_out)
     else:
-        frame = axis_weights((xp.arange(n_out) + 0.5) * scale - 0.5, length, "bilinear", "nearest")
+        frame = axis_weights((np.arange(n_out) + 0.5) * scale - 0.5, length, "bilinear", "nearest")
     if padded:
         return frame[:, start:start + n_in]  # (n_out, n_in): the frame's columns that hold the input
-    weights = xp.zeros((n_out, n_in))
+    weights = np.zeros((n_out, n_in))
     weights[:, start:start + length] = frame
     return weights
 
@@ -178,19 +181,19 @@ def resize_array(x, size, interpolation="bilinear", crop_to_aspect_ratio=False, 
     """Resize NumPy images ``(N, H, W, C)`` (or one ``(H, W, C)``) to ``size = (height, width)``,
     as ``keras.layers.Resizing`` does; float32 out.
 
-    >>> resize_array(xp.arange(16.0).reshape(4, 4, 1), (2, 2))[..., 0].tolist()
+    >>> resize_array(np.arange(16.0).reshape(4, 4, 1), (2, 2))[..., 0].tolist()
     [[2.5, 4.5], [10.5, 12.5]]
     """
-    x = xp.asarray(x)
+    x = np.asarray(x)
     single = x.ndim == 3
     images = x[None] if single else x
     rows, cols = resize_matrices(images.shape[1], images.shape[2], size, interpolation, crop_to_aspect_ratio,
                                  pad_to_aspect_ratio, antialias)
-    out = rows.astype(xp.float32) @ images.astype(xp.float32).transpose(0, 3, 1, 2) @ cols.T.astype(xp.float32)
+    out = rows.astype(np.float32) @ images.astype(np.float32).transpose(0, 3, 1, 2) @ cols.T.astype(np.float32)
     out = out.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
     if pad_to_aspect_ratio and fill_value:
-        out += (fill_value * (1.0 - rows.sum(1)[:, None] * cols.sum(1)[None, :]))[None, :, :, None].astype(xp.float32)
-    out = xp.ascontiguousarray(out)
+        out += (fill_value * (1.0 - rows.sum(1)[:, None] * cols.sum(1)[None, :]))[None, :, :, None].astype(np.float32)
+    out = np.ascontiguousarray(out)
     return out[0] if single else out
 
 

@@ -20,7 +20,6 @@ True
 import numbers
 
 from striate import random
-from striate.backend import xp
 
 __all__ = ["LayerSeed"]
 
@@ -44,7 +43,7 @@ class LayerSeed:
             if seed < 0:
                 raise ValueError(f"{label}: seed must be non-negative, got {seed}")
         self.seed = None if seed is None else int(seed)
-        self._own = None if seed is None else xp.random.default_rng(self.seed)
+        self._own = None if seed is None else random.host_generator(self.seed)  # host: same draws on every backend
 
     def generator(self):
         """The ``numpy.random.Generator`` to draw from now."""

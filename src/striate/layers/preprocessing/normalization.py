@@ -9,8 +9,10 @@
 
 import math
 
-from striate.backend import xp
+from striate import backend
+from striate.backend import host, xp
 from striate.layers.base import Layer
+from striate.tensor import Tensor
 
 __all__ = ["Normalization"]
 
@@ -18,8 +20,10 @@ _EPSILON = 1e-7  # Keras's backend.epsilon(): the smallest standard deviation di
 
 
 def _first_x(batch):
-    """The inputs of a batch: ``x`` of ``(x, y)`` / ``(x, y, sample_weight)``, or the batch itself."""
-    return batch[0] if isinstance(batch, tuple) else batch
+    """The inputs of a batch (``x`` of ``(x, y)`` / ``(x, y, sample_weight)``, or the batch itself)
+    as a host array."""
+    x = batch[0] if isinstance(batch, tuple) else batch
+    return backend.to_host(x.data if isinstance(x, Tensor) else x)
 
 
 class Normalization(Layer):
@@ -44,15 +48,15 @@ class Normalization(Layer):
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
-        self.axis = () if axis is None else ((int(axis),) if isinstance(axis, (int, xp.integer)) else tuple(axis))
+        self.axis = () if axis is None else ((int(axis),) if isinstance(axis, (int, host.integer)) else tuple(axis))
         if (mean is None) != (variance is None):
             raise ValueError(f"Normalization {self.name!r}: give both mean and variance or neither, "
                              f"got mean={mean!r}, variance={variance!r}")
-        if mean is not None and xp.shape(mean) != xp.shape(variance):
+        if mean is not None and host.shape(mean) != host.shape(variance):
             raise ValueError(f"Normalization {self.name!r}: mean and variance must have the same shape, "
-                             f"got {xp.shape(mean)} and {xp.shape(variance)}")
-        if mean is not None and xp.ndim(mean) > len(self.axis):
-            raise ValueError(f"Normalization {self.name!r}: mean has rank {xp.ndim(mean)}, more than the "
+                             f"got {host.shape(mean)} and {host.shape(variance)}")
+        if mean is not None and host.ndim(mean) > len(self.axis):
+            raise ValueError(f"Normalization {self.name!r}: mean has rank {host.ndim(mean)}, more than the "
                              f"{len(self.axis)} kept axes {self.axis}")
         self.input_mean, self.input_variance = mean, variance
         self.invert = bool(invert)
@@ -79,14 +83,14 @@ class Normalization(Layer):
 
     def _statistics(self):
         """Mean and variance broadcast to the input's rank ``(1, ..., kept sizes, ..., 1)``."""
-        if self.input_mean is None:
+        if self.input_mean is None:  # the weights, on the device
             return self.adapt_mean.data.reshape(self._broadcast), self.adapt_variance.data.reshape(self._broadcast)
-        mean, variance = (xp.asarray(v, dtype=xp.float64) for v in (self.input_mean, self.input_variance))
+        mean, variance = (host.asarray(v, dtype=host.float64) for v in (self.input_mean, self.input_variance))
         shape = [1] * len(self._broadcast)
         for i in range(1, mean.ndim + 1):  # trailing axes of mean go to the trailing kept axes
             shape[self._keep[-i]] = mean.shape[-i]
-        return (xp.broadcast_to(mean.reshape(shape), self._broadcast),
-                xp.broadcast_to(variance.reshape(shape), self._broadcast))
+        return (backend.to_device(host.broadcast_to(mean.reshape(shape), self._broadcast)),
+                backend.to_device(host.broadcast_to(variance.reshape(shape), self._broadcast)))
 
     def call(self, inputs):
         mean, variance = self._statistics()
@@ -113,7 +117,7 @@ class Normalization(Layer):
         if self.input_mean is not None:
             raise ValueError(f"Normalization {self.name!r}: adapt() cannot change fixed mean and variance")
         if hasattr(data, "shape") and not isinstance(data, (list, tuple)):
-            batches = [xp.asarray(data)]
+            batches = [data]
         elif hasattr(data, "__getitem__") and hasattr(data, "__len__") and hasattr(data, "on_epoch_end"):
             batches = (data[i] for i in range(len(data)))  # a PyDataset: read in order, no workers
         elif hasattr(data, "__iter__"):
@@ -126,7 +130,7 @@ class Normalization(Layer):
         for step, batch in enumerate(batches):
             if steps is not None and step >= steps:
                 break
-            x = xp.asarray(_first_x(batch), dtype=xp.float64)
+            x = host.asarray(_first_x(batch), dtype=host.float64)  # statistics on the host, in float64
             if not self.built:
                 self._build_from_shapes((None,) + x.shape[1:] if x.ndim else ())
             self._check_batch(x, step)
@@ -143,15 +147,15 @@ class Normalization(Layer):
             total = new_total
         if total == 0:
             raise ValueError(f"Normalization {self.name!r}: adapt() received no data")
-        self.adapt_mean.data[...] = mean
-        self.adapt_variance.data[...] = var
+        self.adapt_mean.data[...] = backend.to_device(mean.astype(self.adapt_mean.dtype))
+        self.adapt_variance.data[...] = backend.to_device(var.astype(self.adapt_variance.dtype))
         self.count.data[...] = total
 
     def _check_batch(self, x, step):
         if x.ndim != len(self._build_shape) or any(x.shape[a] != self._build_shape[a] for a in self._keep):
             raise ValueError(f"Normalization {self.name!r}: adapt() batch {step} has shape {x.shape}, but the layer "
                              f"was built for {self._build_shape} (axes {self._keep} must match)")
-        if not xp.isfinite(x).all():
+        if not host.isfinite(x).all():
             raise ValueError(f"Normalization {self.name!r}: adapt() batch {step} contains NaN or infinite values")
 
     def compute_output_shape(self, input_shape):
@@ -159,5 +163,5 @@ class Normalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
-                "mean": None if self.input_mean is None else xp.asarray(self.input_mean).tolist(),
-                "variance": None if self.input_variance is None else xp.asarray(self.input_variance).tolist()}
+                "mean": None if self.input_mean is None else host.asarray(self.input_mean).tolist(),
+                "variance": None if self.input_variance is None else host.asarray(self.input_variance).tolist()}

@@ -9,6 +9,7 @@
 
 import numbers
 
+from striate import backend, random
 from striate import functional as F
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, parse_factor
 
@@ -48,13 +49,15 @@ class RandomBrightness(BaseImagePreprocessingLayer):
         if not training:
             return None
         low, high = self.value_range
-        d = self._generator().uniform(self.factor[0], self.factor[1], size=(images.shape[0], 1, 1, 1))
+        rng = self._generator()  # on the host (see RandomFlip)
+        d = random.draw_batch(lambda s: rng.uniform(self.factor[0], self.factor[1], size=s), (images.shape[0], 1, 1, 1))
         return {"rgb_delta": d * (high - low)}
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
-        return F.clip(images + transformation["rgb_delta"].astype(images.dtype), *self.value_range)
+        delta = backend.to_device(transformation["rgb_delta"].astype(images.dtype))
+        return F.clip(images + delta, *self.value_range)
 
     def get_config(self):
         return {**super().get_config(), "factor": list(self.factor), "value_range": list(self.value_range),

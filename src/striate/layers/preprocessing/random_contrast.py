@@ -7,6 +7,7 @@
 (50.0, True)
 """
 
+from striate import backend, random
 from striate import functional as F
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, parse_factor
 from striate.layers.preprocessing.random_brightness import check_value_range
@@ -40,13 +41,14 @@ class RandomContrast(BaseImagePreprocessingLayer):
         if not training:
             return None
         lower, upper = self.factor
-        c = self._generator().uniform(1.0 - lower, 1.0 + upper, size=(images.shape[0], 1, 1, 1))
+        rng = self._generator()  # on the host (see RandomFlip)
+        c = random.draw_batch(lambda s: rng.uniform(1.0 - lower, 1.0 + upper, size=s), (images.shape[0], 1, 1, 1))
         return {"contrast_factor": c}
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
-        c = transformation["contrast_factor"].astype(images.dtype)
+        c = backend.to_device(transformation["contrast_factor"].astype(images.dtype))
         mean = images.mean(axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
         return F.clip((images - mean) * c + mean, *self.value_range)
 

@@ -7,6 +7,7 @@
 [(0.0, 1.0, 2.0), (2.0, 1.0, 0.0)]
 """
 
+from striate import backend, random
 from striate import functional as F
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice
 
@@ -41,13 +42,15 @@ class RandomFlip(BaseImagePreprocessingLayer):
     def get_random_transformation(self, images, training=True):
         if not training:
             return None
-        # Keras's draw: uniform <= 0.5 means flip.
-        return {"flips": self._generator().uniform(size=(images.shape[0], 1, 1, 1)) <= 0.5}
+        # Keras's draw: uniform <= 0.5 means flip. On the host: a seed gives the same flips on
+        # every backend, and data parallelism gives each process its rows of the global batch.
+        rng = self._generator()
+        return {"flips": random.draw_batch(lambda s: rng.uniform(size=s), (images.shape[0], 1, 1, 1)) <= 0.5}
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
-        flips = transformation["flips"]
+        flips = backend.to_device(transformation["flips"])
         out = images
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
             out = F.where(flips, out[:, :, ::-1, :], out)

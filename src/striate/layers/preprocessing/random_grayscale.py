@@ -8,6 +8,7 @@
 
 import numbers
 
+from striate import backend, random
 from striate import functional as F
 from striate.backend import xp
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer
@@ -15,7 +16,7 @@ from striate.layers.preprocessing._base import BaseImagePreprocessingLayer
 __all__ = ["RandomGrayscale"]
 
 # ITU-R BT.601 luma, the weights of Keras's rgb_to_grayscale
-_LUMA = xp.array([0.2989, 0.5870, 0.1140])
+_LUMA = (0.2989, 0.5870, 0.1140)
 
 
 class RandomGrayscale(BaseImagePreprocessingLayer):
@@ -41,15 +42,16 @@ class RandomGrayscale(BaseImagePreprocessingLayer):
     def get_random_transformation(self, images, training=True):
         if not training:
             return None
-        return self._generator().uniform(size=(images.shape[0], 1, 1, 1)) < self.factor
+        rng = self._generator()  # on the host: a seed gives the same draws on every backend
+        return random.draw_batch(lambda s: rng.uniform(size=s), (images.shape[0], 1, 1, 1)) < self.factor
 
     def transform_images(self, images, transformation, training=True):
         if images.shape[-1] != 3:
             raise ValueError(f"{self.label}: expects RGB images (3 channels), got shape {tuple(images.shape)}")
         if not training or transformation is None or not transformation.any():
             return images
-        grey = (images * _LUMA.astype(images.dtype)).sum(axis=-1, keepdims=True)  # (N, H, W, 1)
-        return F.where(transformation, grey, images)  # (N, 1, 1, 1) picks (N, H, W, 1) or (N, H, W, 3)
+        grey = (images * xp.asarray(_LUMA, dtype=images.dtype)).sum(axis=-1, keepdims=True)  # (N, H, W, 1)
+        return F.where(backend.to_device(transformation), grey, images)  # (N, 1, 1, 1) picks (N, H, W, 1) or (N, H, W, 3)
 
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "seed": self.seed}

@@ -8,7 +8,8 @@
 [(0, 2)]
 """
 
-from striate.backend import xp
+from striate import random
+from striate.backend import host
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
 
@@ -18,12 +19,12 @@ __all__ = ["RandomRotation", "rotation_transforms"]
 def rotation_transforms(angles, height, width):
     """Keras's transforms ``(N, 8)`` that rotate ``(height, width)`` images by ``angles`` (degrees)
     about the centre ``((width - 1) / 2, (height - 1) / 2)``; positive is counter-clockwise."""
-    theta = xp.radians(xp.asarray(angles, dtype=xp.float64))
-    cos, sin = xp.cos(theta), xp.sin(theta)
+    theta = host.radians(host.asarray(angles, dtype=host.float64))
+    cos, sin = host.cos(theta), host.sin(theta)
     cx, cy = 0.5 * (width - 1), 0.5 * (height - 1)
-    zeros = xp.zeros_like(theta)
+    zeros = host.zeros_like(theta)
     # Output (x, y) samples the input at R(theta) (x - c) + c, with R = [[cos, -sin], [sin, cos]].
-    return xp.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
+    return host.stack([cos, -sin, cx - cx * cos + cy * sin, sin, cos, cy - cx * sin - cy * cos, zeros, zeros], axis=1)
 
 
 class RandomRotation(BaseImagePreprocessingLayer):
@@ -57,13 +58,14 @@ class RandomRotation(BaseImagePreprocessingLayer):
         if not training:
             return None
         lower, upper = self.factor[0] * 360.0, self.factor[1] * 360.0
-        angle = self._generator().uniform(lower, upper, size=images.shape[0])
+        rng = self._generator()  # on the host (see RandomFlip); the resampling plan is built there too
+        angle = random.draw_batch(lambda s: rng.uniform(lower, upper, size=s), (images.shape[0],))
         return {"angle": angle, "rotation_matrix": rotation_transforms(angle, images.shape[1], images.shape[2])}
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
-        if not xp.any(transformation["angle"] % 360.0):
+        if not host.any(transformation["angle"] % 360.0):
             return images  # factor 0: nothing to resample
         return affine_transform(images, transformation["rotation_matrix"], self.interpolation, self.fill_mode,
                                 self.fill_value)

@@ -7,7 +7,8 @@
 [0.0, 0.0, 1.0, 2.0]
 """
 
-from striate.backend import xp
+from striate import random
+from striate.backend import host
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
 
@@ -16,9 +17,9 @@ __all__ = ["RandomTranslation", "translation_transforms"]
 
 def translation_transforms(translations):
     """Keras's transforms ``(N, 8)`` for shifts ``(N, 2)`` of ``(dx, dy)`` pixels (right, down)."""
-    t = xp.asarray(translations, dtype=xp.float64).reshape(-1, 2)
-    ones, zeros = xp.ones(len(t)), xp.zeros(len(t))
-    return xp.stack([ones, zeros, -t[:, 0], zeros, ones, -t[:, 1], zeros, zeros], axis=1)
+    t = host.asarray(translations, dtype=host.float64).reshape(-1, 2)
+    ones, zeros = host.ones(len(t)), host.zeros(len(t))
+    return host.stack([ones, zeros, -t[:, 0], zeros, ones, -t[:, 1], zeros, zeros], axis=1)
 
 
 class RandomTranslation(BaseImagePreprocessingLayer):
@@ -54,16 +55,16 @@ class RandomTranslation(BaseImagePreprocessingLayer):
     def get_random_transformation(self, images, training=True):
         if not training:
             return None
-        rng, (n, h, w) = self._generator(), images.shape[:3]
-        dy = rng.uniform(self.height_lower, self.height_upper, size=(n, 1)) * h
-        dx = rng.uniform(self.width_lower, self.width_upper, size=(n, 1)) * w
-        return {"translations": xp.concatenate([dx, dy], axis=1)}  # (N, 2): (dx, dy) as Keras
+        rng, (n, h, w) = self._generator(), images.shape[:3]  # on the host (see RandomFlip)
+        dy = random.draw_batch(lambda s: rng.uniform(self.height_lower, self.height_upper, size=s), (n, 1)) * h
+        dx = random.draw_batch(lambda s: rng.uniform(self.width_lower, self.width_upper, size=s), (n, 1)) * w
+        return {"translations": host.concatenate([dx, dy], axis=1)}  # (N, 2): (dx, dy) as Keras
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
         t = transformation["translations"]
-        if not xp.any(t):
+        if not host.any(t):
             return images
         return affine_transform(images, translation_transforms(t), self.interpolation, self.fill_mode,
                                 self.fill_value)

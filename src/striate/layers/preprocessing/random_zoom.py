@@ -7,7 +7,8 @@
 [5.0, 5.0, 6.0, 6.0]
 """
 
-from striate.backend import xp
+from striate import random
+from striate.backend import host
 from striate.layers.preprocessing._affine import FILL_MODES, INTERPOLATIONS, affine_transform
 from striate.layers.preprocessing._base import BaseImagePreprocessingLayer, check_choice, parse_factor
 
@@ -17,12 +18,12 @@ __all__ = ["RandomZoom", "zoom_transforms"]
 def zoom_transforms(height_zoom, width_zoom, height, width):
     """Keras's transforms ``(N, 8)``: output pixel ``x`` samples ``zoom * (x - c) + c``, so a zoom
     above 1 shows more of the image (zooms out) and one below 1 zooms in."""
-    hz = xp.asarray(height_zoom, dtype=xp.float64).reshape(-1)
-    wz = xp.asarray(width_zoom, dtype=xp.float64).reshape(-1)
-    zeros = xp.zeros_like(hz)
+    hz = host.asarray(height_zoom, dtype=host.float64).reshape(-1)
+    wz = host.asarray(width_zoom, dtype=host.float64).reshape(-1)
+    zeros = host.zeros_like(hz)
     x_offset = 0.5 * (width - 1) * (1.0 - wz)
     y_offset = 0.5 * (height - 1) * (1.0 - hz)
-    return xp.stack([wz, zeros, x_offset, zeros, hz, y_offset, zeros, zeros], axis=1)
+    return host.stack([wz, zeros, x_offset, zeros, hz, y_offset, zeros, zeros], axis=1)
 
 
 class RandomZoom(BaseImagePreprocessingLayer):
@@ -63,19 +64,21 @@ class RandomZoom(BaseImagePreprocessingLayer):
     def get_random_transformation(self, images, training=True):
         if not training:
             return None
-        rng, n = self._generator(), images.shape[0]
-        height_zoom = rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, size=(n, 1))
+        rng, n = self._generator(), images.shape[0]  # on the host (see RandomFlip)
+        height_zoom = random.draw_batch(lambda s: rng.uniform(1.0 + self.height_lower, 1.0 + self.height_upper, size=s),
+                                        (n, 1))
         if self.width_factor is None:
             width_zoom = height_zoom
         else:
-            width_zoom = rng.uniform(1.0 + self.width_lower, 1.0 + self.width_upper, size=(n, 1))
+            width_zoom = random.draw_batch(lambda s: rng.uniform(1.0 + self.width_lower, 1.0 + self.width_upper, size=s),
+                                           (n, 1))
         return {"height_zoom": height_zoom, "width_zoom": width_zoom}
 
     def transform_images(self, images, transformation, training=True):
         if not training or transformation is None:
             return images
         hz, wz = transformation["height_zoom"], transformation["width_zoom"]
-        if xp.all(hz == 1.0) and xp.all(wz == 1.0):
+        if host.all(hz == 1.0) and host.all(wz == 1.0):
             return images
         return affine_transform(images, zoom_transforms(hz, wz, images.shape[1], images.shape[2]),
                                 self.interpolation, self.fill_mode, self.fill_value)

@@ -7,7 +7,7 @@
 
 import numbers
 
-from striate.backend import xp
+from striate.backend import host, xp
 from striate.layers.base import Layer
 
 __all__ = ["Rescaling"]
@@ -19,10 +19,10 @@ def _check_number_or_array(value, label, name):
     if isinstance(value, numbers.Real):
         return float(value)
     try:
-        array = xp.asarray(value, dtype=xp.float64)
+        array = host.asarray(value, dtype=host.float64)
     except (TypeError, ValueError):
         raise TypeError(f"{label}: {name} must be a number or a list of numbers, got {value!r}") from None
-    if not xp.isfinite(array).all():
+    if not host.isfinite(array).all():
         raise ValueError(f"{label}: {name} must be finite, got {value!r}")
     return array.tolist()
 

@@ -18,7 +18,7 @@ import queue
 import threading
 
 from striate import random
-from striate.backend import xp
+from striate.backend import host
 from striate.models.data_adapters.workers import add_note
 
 __all__ = ["GeneratorFeed"]
@@ -54,7 +54,7 @@ class GeneratorFeed:
             self._thread.start()
 
     def _produce(self, seed):
-        with random.scoped_generator(xp.random.default_rng(seed)):
+        with random.scoped_generator(host.random.default_rng(seed)):
             while not self._stop.is_set():
                 try:
                     item = (True, next(self.generator))

@@ -25,6 +25,7 @@ import inspect
 import warnings
 
 from striate import random
+from striate.backend import to_device
 from striate.models.data_adapters.generator_feed import GeneratorFeed
 from striate.models.data_adapters.workers import BatchWorkers, add_note, compute_batch, describe
 from striate.models.epoch_iterator import pack_x_y_sample_weight
@@ -42,8 +43,10 @@ def is_stream(data):
     return hasattr(data, "__next__") and hasattr(data, "__iter__") and not hasattr(data, "shape")
 
 
-def _one_or_list(arrays):
-    return arrays[0] if len(arrays) == 1 else list(arrays)
+def _on_device(arrays):
+    """Checked host arrays moved to the device as ArrayIterator moves its batches: one or a list."""
+    moved = [to_device(a) for a in arrays]
+    return moved[0] if len(moved) == 1 else moved
 
 
 class StreamIterator:
@@ -169,14 +172,15 @@ class StreamIterator:
                              f"got a tuple of {len(batch)} elements")
         x, y, sample_weight = (tuple(batch) + (None, None))[:3]
         if self.mode == "predict":
-            return pack_x_y_sample_weight(_one_or_list(self.model._prepare_x(x, what)))
+            return pack_x_y_sample_weight(_on_device(self.model._prepare_x(x, what)))
         if y is None:
             raise ValueError(f"batch {step} from {self._source()} has no targets: {self.mode}() needs (x, y) "
                              "or (x, y, sample_weight) batches")
         xs, ys, sample_weight, _ = self.model._prepare_xy(x, y, sample_weight, what=what)
         if self.class_weight is not None:
             sample_weight = self.class_weight(ys, sample_weight)
-        return pack_x_y_sample_weight(_one_or_list(xs), _one_or_list(ys), sample_weight)
+        sample_weight = None if sample_weight is None else to_device(sample_weight)
+        return pack_x_y_sample_weight(_on_device(xs), _on_device(ys), sample_weight)
 
 
 # ---- what fit/evaluate/predict need around a stream -------------------------------------------

@@ -30,7 +30,7 @@ import threading
 import traceback
 
 from striate import random
-from striate.backend import xp
+from striate.backend import host
 
 __all__ = ["BatchWorkers", "compute_batch", "WorkerDied", "add_note", "describe"]
 
@@ -45,7 +45,7 @@ class WorkerDied(RuntimeError):
 def compute_batch(dataset, index, seed):
     """``dataset[index]`` with ``striate.random.generator()`` seeded from ``(*seed, index)``."""
     entropy = [int(s) for s in (seed if isinstance(seed, (tuple, list)) else (seed,))] + [int(index)]
-    with random.scoped_generator(xp.random.default_rng(entropy)):
+    with random.scoped_generator(host.random.default_rng(entropy)):
         return dataset[index]
 
 
