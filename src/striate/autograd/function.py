@@ -8,27 +8,33 @@ gradient and recording is on, so inference pays for no bookkeeping.
 """
 
 import contextlib
+import threading
 
 from striate.backend import xp
 
 __all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast"]
 
-_grad_enabled = True
+class _GradMode(threading.local):
+    """Per thread, as in PyTorch: a data worker's ``no_grad`` (a teacher model's predict in a
+    PyDataset) must not switch off the gradients of the training step running beside it."""
+    enabled = True
+
+
+_mode = _GradMode()
 
 
 def is_grad_enabled():
-    """Whether new ops are recorded for backward."""
-    return _grad_enabled
+    """Whether new ops are recorded for backward (in this thread)."""
+    return _mode.enabled
 
 
 @contextlib.contextmanager
 def _grad_mode(enabled):
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, enabled
+    previous, _mode.enabled = _mode.enabled, enabled
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _mode.enabled = previous
 
 
 def no_grad():
@@ -110,7 +116,7 @@ class Function:
             t.data if isinstance(t, Tensor) else _constant(t, dtype)
             for t in inputs
         ]
-        record = _grad_enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        record = _mode.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
         if record:
             fn.needs_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
         out = Tensor._wrap(fn.forward(*arrays, **kwargs), record)

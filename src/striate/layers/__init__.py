@@ -16,6 +16,9 @@ from striate.layers.pooling import (AveragePooling1D, AveragePooling2D, AverageP
                                     GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
                                     MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from striate.layers.normalization import BatchNormalization, LayerNormalization
+from striate.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness, RandomContrast, RandomCrop,
+                                          RandomFlip, RandomGrayscale, RandomRotation, RandomTranslation, RandomZoom,
+                                          Rescaling, Resizing)
 from striate.layers.regularization import (ActivityRegularization, GaussianDropout, GaussianNoise, SpatialDropout1D,
                                            SpatialDropout2D, SpatialDropout3D)
 from striate.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, ZeroPadding1D,
@@ -38,6 +41,8 @@ __all__ = [
     "ActivityRegularization",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D", "RepeatVector", "Permute",
+    "Rescaling", "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation",
+    "RandomZoom", "RandomContrast", "RandomBrightness", "RandomGrayscale", "Normalization",
 ]
 __all__ += ["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
             "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]

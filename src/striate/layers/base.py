@@ -35,7 +35,16 @@ from striate.tensor import Tensor
 
 __all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
-_training = False
+class _TrainingFlag(threading.local):
+    """The enclosing call's ``training``, per thread (a data worker augmenting batches must not
+    see, nor change, the flag of the training step beside it). None: no enclosing call has
+    said; a layer called without ``training=`` then uses the default of its own ``call``
+    (Keras's rule: the augmentation layers, whose default is True, augment when called
+    directly and stay the identity inside ``predict``)."""
+    value = None
+
+
+_training = _TrainingFlag()
 
 
 class _CallDepth(threading.local):
@@ -50,18 +59,17 @@ _call_depth = _CallDepth()
 
 def in_training():
     """Whether the innermost model call is a training call (dropout on, batch statistics)."""
-    return _training
+    return bool(_training.value)
 
 
 @contextlib.contextmanager
 def training_scope(training):
     """Context manager: layers called inside without ``training=`` use this value."""
-    global _training
-    previous, _training = _training, bool(training)
+    previous, _training.value = _training.value, bool(training)
     try:
         yield
     finally:
-        _training = previous
+        _training.value = previous
 
 
 class InputSpec:
@@ -179,7 +187,11 @@ class Layer(Tracking, LayerState, LayerConfig):
                 self._check_input_spec(tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor))
             training = kwargs.pop("training", None)
             if self._takes_training():
-                kwargs["training"] = _training if training is None else bool(training)
+                if training is not None:
+                    kwargs["training"] = bool(training)
+                else:  # the enclosing call's flag, else this layer's own default (Keras's rule)
+                    current = _training.value
+                    kwargs["training"] = self._default_training() if current is None else current
             try:
                 if training is None:
                     outputs = self.call(inputs, *args, **kwargs)
@@ -245,6 +257,17 @@ class Layer(Tracking, LayerState, LayerConfig):
         if cached is None:
             cached = "training" in inspect.signature(cls.call).parameters
             type.__setattr__(cls, "_training_arg", cached)
+        return cached
+
+    @classmethod
+    def _default_training(cls):
+        """The default of ``call``'s ``training`` argument (False for most layers, True for
+        the random preprocessing layers, None for models, which pass nothing down)."""
+        cached = cls.__dict__.get("_training_default", inspect.Parameter.empty)
+        if cached is inspect.Parameter.empty:
+            default = inspect.signature(cls.call).parameters["training"].default
+            cached = None if default is inspect.Parameter.empty else default
+            type.__setattr__(cls, "_training_default", cached)
         return cached
 
     # ---- the graph ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
 from striate.models import data as D
 from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
+from striate.models.data_adapters import StreamIterator, check_stream_args, closing, is_stream, stop_out_of_data
 from striate.models.epoch_iterator import ArrayIterator
 from striate.models.steps import Steps, is_finite_loss, pythonify_logs
 from striate.models.update_guard import GUARD
@@ -156,14 +157,16 @@ class Trainer(Steps):
         """Train for ``epochs`` passes over ``(x, y)`` in mini-batches.
 
         Args:
-            x, y: arrays (or lists/dicts of arrays for several inputs/outputs).
+            x, y: arrays (or lists/dicts of arrays for several inputs/outputs); or ``x`` a
+                ``striate.utils.PyDataset`` (``image_dataset_from_directory`` returns one) or a
+                generator of ``(x, y)`` / ``(x, y, sample_weight)`` batches, and ``y`` None.
             batch_size: samples per gradient step (default 32).
             epochs: index of the last epoch (training runs ``initial_epoch .. epochs-1``).
             verbose: 0 silent, 1 progress bar, 2 one line per epoch ('auto' = 1).
             callbacks: list of Callback.
             validation_split: fraction of the data (taken from the end, before shuffling)
                 held out for validation.
-            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, sample_weight)``.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight)``, a PyDataset or a generator.
             shuffle: reshuffle the training samples every epoch.
             class_weight: dict class id -> weight, multiplied into the sample weights.
             sample_weight: per-sample weights, shape ``(N,)``.
@@ -194,12 +197,17 @@ class Trainer(Steps):
         callbacks = _check_callbacks(callbacks)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
-        xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
-        sample_weight = _apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
+        if is_stream(x):
+            check_stream_args("fit", y, sample_weight, validation_split)
+            iterator = StreamIterator(self, x, "fit", steps_per_epoch, shuffle, _class_weigher(class_weight))
+            n = None
+        else:
+            xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
+            sample_weight = _apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
         val = None
         if validation_data is not None:
-            val = self._prepare_validation(validation_data)
-        elif validation_split:
+            val = self._prepare_validation(validation_data, validation_steps)
+        elif validation_split and n is not None:
             # Keras's rule: the first floor(n * (1 - split)) samples train (10 samples at 0.25: 7 + 3).
             split = int(math.floor(n * (1.0 - validation_split)))
             if split <= 0 or split >= n:
@@ -210,24 +218,32 @@ class Trainer(Steps):
             xs, ys = D.take(xs, slice(0, split)), None if ys is None else D.take(ys, slice(0, split))
             sample_weight = None if sample_weight is None else sample_weight[:split]
             n = split
-        iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
+        if n is not None:
+            iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
+        if isinstance(val, tuple):
+            val = ArrayIterator(*val, batch_size=validation_batch_size or batch_size, steps=validation_steps)
+        with closing(iterator, val):
+            return self._fit_iterators(iterator, val, callbacks, verbose, epochs, initial_epoch, batch_size, n,
+                                       validation_freq)
 
+    def _fit_iterators(self, iterator, val, callbacks, verbose, epochs, initial_epoch, batch_size, n,
+                       validation_freq):
+        if isinstance(iterator, StreamIterator):
+            iterator.prime()  # the model is built before any callback looks at it
         self.history = History()
         # Keras's order: the user's callbacks, then the progress bar, then History, so both
         # see what the user's callbacks add to the logs (learning_rate, gradient_norm).
         callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else []) + [self.history]
-        params = {"epochs": epochs, "steps": len(iterator), "verbose": verbose, "batch_size": batch_size,
+        params = {"epochs": epochs, "steps": iterator.steps, "verbose": verbose, "batch_size": batch_size,
                   "samples": n, "mode": "fit"}
         cbs = CallbackList(callback_list, self, params)
         self.stop_training = False
         self._nan_warned = False
         self._resume_epoch = None
         with GUARD.installed():
-            return self._fit_loop(cbs, iterator, val, epochs, initial_epoch, validation_freq,
-                                  validation_batch_size or batch_size, validation_steps)
+            return self._fit_loop(cbs, iterator, val, epochs, initial_epoch, validation_freq)
 
-    def _fit_loop(self, cbs, iterator, val, epochs, initial_epoch, validation_freq, validation_batch_size,
-                  validation_steps):
+    def _fit_loop(self, cbs, iterator, val, epochs, initial_epoch, validation_freq):
         train_function = self.make_train_function()
         cbs.on_train_begin()
         # A callback that restored a backup (BackupAndRestore) says where to carry on.
@@ -245,10 +261,11 @@ class Trainer(Steps):
                 cbs.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
+            if isinstance(iterator, StreamIterator) and iterator.exhausted and epoch + 1 < epochs:
+                stop_out_of_data(self, epoch)
             epoch_logs = dict(self._get_metrics_result_or_logs(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_iterator = ArrayIterator(*val, batch_size=validation_batch_size, steps=validation_steps)
-                val_logs = self._evaluate_loop(val_iterator, cbs)
+                val_logs = self._evaluate_loop(val, cbs)
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -256,7 +273,9 @@ class Trainer(Steps):
         cbs.on_train_end(epoch_logs)
         return self.history
 
-    def _prepare_validation(self, validation_data):
+    def _prepare_validation(self, validation_data, validation_steps=None):
+        if is_stream(validation_data):
+            return StreamIterator(self, validation_data, "evaluate", validation_steps, label="x_val")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight), "
                              f"got {type(validation_data).__name__}")
@@ -287,11 +306,18 @@ class Trainer(Steps):
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
-        xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
-        iterator = ArrayIterator(xs, ys, sw, batch_size, steps=steps)
-        callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
-        cbs = CallbackList(callback_list, self, {"steps": len(iterator), "verbose": verbose, "mode": "evaluate"})
-        logs = self._evaluate_loop(iterator, cbs)
+        if is_stream(x):
+            check_stream_args("evaluate", y, sample_weight)
+            iterator = StreamIterator(self, x, "evaluate", steps)
+        else:
+            xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
+            iterator = ArrayIterator(xs, ys, sw, batch_size, steps=steps)
+        with closing(iterator):
+            if isinstance(iterator, StreamIterator):
+                iterator.prime()
+            callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
+            cbs = CallbackList(callback_list, self, {"steps": iterator.steps, "verbose": verbose, "mode": "evaluate"})
+            logs = self._evaluate_loop(iterator, cbs)
         return _logs_as_result(logs, return_dict)
 
     def _evaluate_loop(self, iterator, cbs):
@@ -319,11 +345,20 @@ class Trainer(Steps):
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
-        xs = self._prepare_x(x)
-        D.check_lengths(xs)
-        iterator = ArrayIterator(xs, batch_size=batch_size, steps=steps)
+        if is_stream(x):
+            iterator = StreamIterator(self, x, "predict", steps)
+        else:
+            xs = self._prepare_x(x)
+            D.check_lengths(xs)
+            iterator = ArrayIterator(xs, batch_size=batch_size, steps=steps)
+        with closing(iterator):
+            return self._predict_loop(iterator, verbose, callbacks)
+
+    def _predict_loop(self, iterator, verbose, callbacks):
+        if isinstance(iterator, StreamIterator):
+            iterator.prime()
         callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
-        cbs = CallbackList(callback_list, self, {"steps": len(iterator), "verbose": verbose, "mode": "predict"})
+        cbs = CallbackList(callback_list, self, {"steps": iterator.steps, "verbose": verbose, "mode": "predict"})
         predict_function = self.make_predict_function()
         cbs.on_predict_begin()
         chunks = []
@@ -332,6 +367,8 @@ class Trainer(Steps):
             chunks.append(predict_function(data))
             cbs.on_predict_batch_end(step, {"outputs": chunks[-1]})
         cbs.on_predict_end()
+        if not chunks:
+            raise ValueError(f"Model {self.name!r}: predict() received no batches")
         # NumPy out, as Keras: each batch's outputs come to the host as they are made
         results = [host.concatenate([backend.to_host(c[i]) for c in chunks]) for i in range(len(chunks[0]))]
         return results[0] if len(results) == 1 else results
@@ -368,6 +405,13 @@ class Trainer(Steps):
         logs = dict(self._get_metrics_result_or_logs(logs))
         self.reset_metrics()
         return _logs_as_result(logs, return_dict)
+
+
+def _class_weigher(class_weight):
+    if class_weight is None:
+        return None
+    _apply_class_weight(class_weight, host.zeros(1, dtype=host.int64), None)  # checks the dict up front
+    return lambda ys, sample_weight: _apply_class_weight(class_weight, ys[0], sample_weight)
 
 
 def _logs_as_result(logs, return_dict):

@@ -17,10 +17,11 @@ True
 from striate.random.distributions import (beta, binomial, categorical, dropout, gamma, normal, randint,
                                           shuffle, truncated_normal, uniform)
 from striate.random.seed_generator import SeedGenerator, draw_rng
-from striate.random.state import (batch_shard, draw_batch, generator, get_state, host_generator, set_random_seed,
-                                  set_state)
+from striate.random.state import (active_scoped_generator, batch_shard, draw_batch, generator, get_state,
+                                  host_generator, scoped_generator, set_random_seed, set_state, state_seed)
 
 __all__ = ["set_random_seed", "generator", "get_state", "set_state", "host_generator", "batch_shard", "draw_batch",
+           "state_seed", "scoped_generator", "active_scoped_generator",
            "SeedGenerator", "draw_rng",
            "normal", "uniform", "truncated_normal", "randint", "categorical", "dropout", "shuffle",
            "gamma", "binomial", "beta"]

@@ -16,15 +16,22 @@ True
 """
 
 import contextlib
+import hashlib
 import random as _python_random
+import threading
 
 from striate import backend
 from striate.backend import host
 
-__all__ = ["set_random_seed", "generator", "get_state", "set_state", "host_generator", "batch_shard", "draw_batch"]
+__all__ = ["set_random_seed", "generator", "get_state", "set_state", "host_generator", "batch_shard", "draw_batch",
+           "state_seed", "scoped_generator", "active_scoped_generator"]
 
 _generator = host.random.default_rng()
 _shard = None  # (global batch size, start, stop) while a data-parallel step runs on rows [start, stop)
+# A thread's own generator while it prepares a batch (see scoped_generator): data workers
+# draw from it, so their draws neither race with the training thread's nor depend on
+# which worker ran which batch.
+_local = threading.local()
 
 
 def set_random_seed(seed):
@@ -46,8 +53,49 @@ def set_random_seed(seed):
 
 
 def generator():
-    """The current global ``numpy.random.Generator``."""
-    return _generator
+    """The current global ``numpy.random.Generator`` (or this thread's scoped one)."""
+    return getattr(_local, "generator", None) or _generator
+
+
+def state_seed(salt=""):
+    """A 63-bit seed that the global generator's current state fixes, drawn without advancing it.
+
+    Data workers take their seeds from it, so ``set_random_seed`` makes them repeatable
+    and training's own draws (shuffling, dropout) stay the same as without workers.
+
+    >>> set_random_seed(3); a = state_seed("x")
+    >>> set_random_seed(3); a == state_seed("x") != state_seed("y")
+    True
+    """
+    digest = hashlib.sha256(repr((generator().bit_generator.state, salt)).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def active_scoped_generator():
+    """This thread's scoped generator, or None outside ``scoped_generator``."""
+    return getattr(_local, "generator", None)
+
+
+@contextlib.contextmanager
+def scoped_generator(rng):
+    """Make ``generator()`` return ``rng`` in this thread only, inside the ``with`` block.
+
+    fit's data workers run each ``PyDataset.__getitem__(i)`` inside one, with a
+    generator seeded from the epoch and ``i``, so random augmentation in a data set
+    is the same whatever the number of workers.
+
+    >>> import numpy as np
+    >>> with scoped_generator(np.random.default_rng(0)):
+    ...     a = generator().random()
+    >>> a == np.random.default_rng(0).random()
+    True
+    """
+    previous = getattr(_local, "generator", None)
+    _local.generator = rng
+    try:
+        yield rng
+    finally:
+        _local.generator = previous
 
 
 def host_generator(seed):

@@ -1,4 +1,4 @@
-"""Helpers around the engine: labels, splits, image resizing, seeding.
+"""Helpers around the engine: labels, splits, images and image folders, PyDataset, seeding.
 
 >>> from striate import utils
 >>> utils.to_categorical([1], 2).tolist()
@@ -11,11 +11,17 @@ from striate.backend import disable_deterministic, enable_deterministic, is_dete
 from striate.random import set_random_seed
 from striate.saving.object_serialization import deserialize_keras_object, serialize_keras_object
 from striate.utils.data import normalize, to_categorical, train_test_split
-from striate.utils.image import resize_images
+from striate.utils.image import array_to_img, img_to_array, load_img, resize_images, save_img
+from striate.utils.image_dataset import image_dataset_from_directory
+from striate.utils.py_dataset import PyDataset
 from striate.utils.seeding import rng_from_seed
 
+Sequence = PyDataset  # Keras 3 keeps keras.utils.Sequence as an alias
+
 __all__ = ["to_categorical", "normalize", "train_test_split", "resize_images", "rng_from_seed",
-           "set_random_seed", "enable_deterministic", "disable_deterministic", "is_deterministic"]
+           "set_random_seed", "enable_deterministic", "disable_deterministic", "is_deterministic",
+           "image_dataset_from_directory", "PyDataset", "Sequence", "load_img", "img_to_array", "array_to_img",
+           "save_img"]
 # Keras 3 has the registration helpers under keras.utils too.
 __all__ += ["register_keras_serializable", "get_registered_object", "get_registered_name", "get_custom_objects",
             "CustomObjectScope", "custom_object_scope", "serialize_keras_object", "deserialize_keras_object"]
