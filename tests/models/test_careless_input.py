@@ -139,3 +139,35 @@ def test_a_batch_too_large_to_allocate_names_the_layer_and_changes_nothing():
                                           r"\(1000000, 2\).*smaller batch_size")
     # and the model still works on a batch that fits
     assert model.predict(x[:5], verbose=0).shape == (5, 1)
+
+
+def test_a_generator_that_raises_mid_epoch_stops_fit_with_its_error(tmp_path):
+    """The generator's own error reaches the caller; the steps before it stand, the checkpoint of the
+    last finished epoch is intact, no background thread is left running."""
+    import threading
+
+    def batches():
+        for epoch in range(2):
+            for step in range(3):
+                if epoch == 1 and step == 2:
+                    raise RuntimeError("the camera was unplugged")
+                yield X[4 * step:4 * step + 4], Y[4 * step:4 * step + 4]
+
+    striate.utils.set_random_seed(0)
+    model = classifier()
+    striate.utils.set_random_seed(0)
+    reference = classifier()
+    path = tmp_path / "ckpt.keras"
+    with pytest.raises(RuntimeError, match="the camera was unplugged"):
+        model.fit(batches(), steps_per_epoch=3, epochs=2, verbose=0, shuffle=False,
+                  callbacks=[striate.callbacks.ModelCheckpoint(str(path))])
+    # Five steps were taken (three in epoch 1, two in epoch 2), as five train_on_batch calls take them.
+    for step in (0, 1, 2, 0, 1):
+        reference.train_on_batch(X[4 * step:4 * step + 4], Y[4 * step:4 * step + 4])
+    for a, b in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)  # float32 rounding; fit and train_on_batch
+        # may take different (compiled / eager) paths
+    assert striate.models.load_model(path).predict(X, verbose=0).shape == (12, 3)  # epoch 1's checkpoint
+    # the generator's feeding thread is gone (striate's compute pool, "striate_*", stays by design)
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("striate-data", "striate-generator"))]
+    assert model.predict(X, verbose=0).shape == (12, 3)
