@@ -11,7 +11,7 @@ Activations, softmax, dropout and friends are short compositions of the ops in
 
 import math
 
-from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, ReLU, Sigmoid, Tanh,
+from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, Noise, ReLU, Sigmoid, Tanh,
                               Where)
 from striate.backend import xp
 from striate.tensor import Tensor, as_tensor
@@ -178,20 +178,21 @@ def softmax(x, axis=-1):
 
 
 # ---- regularisation ----------------------------------------------------------
-def dropout(x, rate, rng, noise_shape=None):
+def dropout(x, rate, rng=None, noise_shape=None):
     """Inverted dropout: zero each element with probability ``rate``, scale the rest by 1/(1-rate).
 
     Args:
         x: Tensor.
         rate: float in [0, 1).
-        rng: a ``numpy.random.Generator``.
+        rng: a ``numpy.random.Generator``, or None for striate's global one.
         noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
             drops whole feature maps); defaults to ``x.shape``.
+
+    The mask is drawn inside the :class:`~striate.autograd.Noise` primitive, so a
+    compiled step draws a new one at every step.
     """
     x = _tensor(x)
     if rate == 0:
         return x
-    shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
-    keep = rng.random(shape, dtype=xp.float32) >= rate
-    mask = keep.astype(x.dtype) * (1.0 / (1.0 - rate))
-    return x * mask
+    shape = None if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
+    return Noise.apply(x, kind="dropout", rate=float(rate), rng=rng, noise_shape=shape)

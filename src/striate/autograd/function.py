@@ -11,9 +11,11 @@ import contextlib
 
 from striate.backend import xp
 
-__all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast"]
+__all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast", "set_tracer"]
 
 _grad_enabled = True
+# The recorder of striate.jit while it traces a step, else None (see set_tracer).
+_tracer = None
 
 
 def is_grad_enabled():
@@ -42,6 +44,14 @@ def no_grad():
     False
     """
     return _grad_mode(False)
+
+
+def set_tracer(tracer):
+    """Make ``tracer.record(fn, inputs, arrays, kwargs, out)`` see every op applied from now on
+    (None: stop); returns the previous tracer. Used by :mod:`striate.jit` only."""
+    global _tracer
+    previous, _tracer = _tracer, tracer
+    return previous
 
 
 def enable_grad():
@@ -117,6 +127,8 @@ class Function:
         if record:
             fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
             out._ctx = fn
+        if _tracer is not None:  # a compiled step is being recorded (striate.jit)
+            _tracer.record(fn, inputs, arrays, kwargs, out)
         return out
 
 

@@ -65,9 +65,15 @@ class BatchNorm(Function):
     """``gamma * (x - mean) / sqrt(var + epsilon) + beta`` with the batch's mean and biased variance.
 
     Forward arguments: ``x`` (any rank), ``gamma`` and ``beta`` (``(C,)`` or None),
-    ``axis`` (the features axis; every other axis is reduced), ``epsilon``, and
-    ``statistics``: an optional dict that receives the batch ``'mean'`` and
-    ``'variance'`` ``(C,)`` for the layer's moving averages.
+    ``moving_mean`` and ``moving_variance`` (optional ``(C,)`` arrays, updated in place:
+    ``moving = moving * momentum + batch * (1 - momentum)``; they get no gradient),
+    ``axis`` (the features axis; every other axis is reduced), ``epsilon``,
+    ``momentum``, and ``statistics``: an optional dict that receives the batch
+    ``'mean'`` and ``'variance'`` ``(C,)``.
+
+    The moving averages are updated inside the op so that a compiled step
+    (``striate.jit``), which replays the recorded primitives and nothing else,
+    updates them at every step as the eager layer does.
 
     Each pass over the activation runs on striate's threads, each thread on its own
     rows (reductions add the threads' partial sums). The forward writes one array,
@@ -76,7 +82,8 @@ class BatchNorm(Function):
     where the variance-like sums need it, so cancellation never eats their digits.
     """
 
-    def forward(self, x, gamma, beta, axis=-1, epsilon=1e-3, statistics=None):
+    def forward(self, x, gamma, beta, moving_mean=None, moving_variance=None, axis=-1, epsilon=1e-3,
+                statistics=None, momentum=0.99):
         axis %= x.ndim
         moved = xp.moveaxis(x, axis, -1)                      # (..., C), a view
         c = moved.shape[-1]
@@ -106,6 +113,10 @@ class BatchNorm(Function):
         over_batch(finish, rows, xw.nbytes)
         if statistics is not None:
             statistics["mean"], statistics["variance"] = mean, variance
+        for moving, batch in ((moving_mean, mean), (moving_variance, variance)):
+            if moving is not None:  # in place: the caller's array (a Variable's) is the state
+                moving[...] = moving * momentum + batch.reshape(moving.shape).astype(moving.dtype, copy=False) * (
+                    1.0 - momentum)
         self.saved = (xw, mean, inv, scale, axis, moved.shape, layout)
         return xp.moveaxis(out.reshape(moved.shape), -1, axis)
 
@@ -141,7 +152,7 @@ class BatchNorm(Function):
 
             over_batch(gradient, rows, 2 * xw.nbytes)
             dx = xp.moveaxis(dxw.reshape(moved_shape), -1, axis)
-        return (dx, dgamma if self.needs_grad[1] else None, dbeta if self.needs_grad[2] else None)
+        return (dx, dgamma if self.needs_grad[1] else None, dbeta if self.needs_grad[2] else None, None, None)
 
 
 class ChannelAffine(Function):

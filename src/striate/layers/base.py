@@ -22,7 +22,7 @@ import contextlib
 import inspect
 import re
 
-from striate import backend, initializers, regularizers
+from striate import _structure, backend, initializers, regularizers
 from striate.autograd import no_grad
 from striate.backend import xp
 from striate.layers.symbolic import (KerasTensor, Node, is_keras_tensor, is_symbolic, tree_flatten,
@@ -119,12 +119,20 @@ class Layer:
         self._batch_shape = None if input_shape is None else (batch_size, *_shape_tuple(input_shape, self.name))
 
     # ---- tracking of sublayers -------------------------------------------------
+    # Public attributes that never change what a step computes (a model's bookkeeping).
+    _untracked_attributes = frozenset()
+    # Whether compiled steps may record this layer (striate.jit.safety): set to True by
+    # striate's layers whose call() only applies primitives, after review.
+    jit_traceable = False
+
     def __setattr__(self, key, value):
         if not key.startswith("_") and "_sublayers" in self.__dict__:
             found = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, Layer)]
             for layer in found:
                 if all(layer is not known for known in self._sublayers):
                     self._sublayers.append(layer)
+            if key not in self._untracked_attributes:
+                _structure.changed()  # compiled steps recorded before this must trace again
         object.__setattr__(self, key, value)
 
     # ---- weights -------------------------------------------------------------------
@@ -146,6 +154,7 @@ class Layer:
         variable.path = f"{self.name}/{name}"
         variable.requires_grad = variable.trainable and self.trainable
         self._own_weights.append(variable)
+        _structure.changed()
         if regularizer is not None:
             self._losses.append((regularizers.get(regularizer), variable))
         return variable

@@ -13,7 +13,8 @@ identity at inference, as in Keras.
 
 import math
 
-from striate import random, regularizers
+from striate import regularizers
+from striate.autograd import Noise
 from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
 from striate.layers.dropout import Dropout
@@ -131,13 +132,12 @@ class SpatialDropout3D(_SpatialDropout):
 class _Noise(Layer):
     """A layer that draws noise while training; identity otherwise."""
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self._rng = None if seed is None else xp.random.default_rng(seed)
-
-    def _generator(self):
-        return self._rng or random.generator()
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -171,8 +171,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * self.stddev
-        return inputs + noise.astype(inputs.dtype, copy=False)
+        return Noise.apply(inputs, kind="gaussian", stddev=self.stddev, rng=self._rng)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -206,8 +205,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._generator().standard_normal(inputs.shape, dtype=xp.float32) * stddev + 1.0
-        return inputs * noise.astype(inputs.dtype, copy=False)
+        return Noise.apply(inputs, kind="gaussian_dropout", stddev=stddev, rng=self._rng)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

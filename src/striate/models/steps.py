@@ -20,6 +20,7 @@ too, exactly as in Keras 3. striate's gradient tape is the graph itself::
 import math
 
 from striate.autograd import no_grad
+from striate.jit import compiled_step
 from striate.models.epoch_iterator import unpack_x_y_sample_weight
 from striate.models.update_guard import GUARD
 from striate.tensor import Tensor
@@ -122,25 +123,39 @@ class Steps:
 
     # ---- what fit/evaluate/predict call per batch ------------------------------------------
     def make_train_function(self, force=False):
-        """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``."""
+        """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``.
+
+        A compiled step (``striate.jit``) unless ``train_step`` is overridden or the
+        model was compiled with ``jit_compile=False`` / ``run_eagerly=True``.
+        """
         if self.train_function is None or force:
-            self.train_function = self._guarded(self.train_step)
+            step = self.train_step
+            if type(self).train_step is Steps.train_step:
+                step = compiled_step(self, "train", step, unpack_x_y_sample_weight) or step
+            self.train_function = self._guarded(step)
         return self.train_function
 
     def make_test_function(self, force=False):
-        """The callable ``evaluate`` runs on each batch: ``data -> logs``."""
+        """The callable ``evaluate`` runs on each batch: ``data -> logs`` (compiled as the train function)."""
         if self.test_function is None or force:
-            self.test_function = self.test_step
+            step = self.test_step
+            if type(self).test_step is Steps.test_step:
+                step = compiled_step(self, "test", step, unpack_x_y_sample_weight) or step
+            self.test_function = step
         return self.test_function
 
     def make_predict_function(self, force=False):
-        """The callable ``predict`` runs on each batch: ``data -> list of output arrays``."""
+        """The callable ``predict`` runs on each batch: ``data -> list of output arrays``
+        (compiled as the train function)."""
         if self.predict_function is None or force:
             def predict_function(data):
                 with no_grad():
                     outputs = self.predict_step(data)
                 return [o.data if isinstance(o, Tensor) else o for o in _as_list(outputs)]
-            self.predict_function = predict_function
+            step = predict_function
+            if type(self).predict_step is Steps.predict_step:
+                step = compiled_step(self, "predict", step, unpack_x_y_sample_weight) or step
+            self.predict_function = step
         return self.predict_function
 
     train_function = test_function = predict_function = None
