@@ -349,3 +349,28 @@ def test_gradient_hook_runs_between_backward_and_update():
     assert all(g is not None and g.shape == w.shape for g, w in zip(seen[-1], before))
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("loss,one_hot", [("sparse_categorical_crossentropy", False), ("categorical_crossentropy", True)])
+def test_softmax_cross_entropy_computed_by_the_step_equals_eager(loss, one_hot):
+    def make(jit):
+        striate.random.set_random_seed(0)
+        model = striate.Sequential([L.Input((6,)), L.Dense(8, activation="relu"), L.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"], jit_compile=jit)
+        return model
+    compiled, eager = make("auto"), make(False)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 6)).astype("float32")
+    labels = rng.integers(0, 4, 50)
+    y = np.eye(4, dtype="float32")[labels] if one_hot else labels
+    sw = rng.uniform(0.5, 2.0, 50).astype("float32")
+    for kwargs in ({}, {"sample_weight": sw}):
+        hc = compiled.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0, **kwargs)
+        he = eager.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0, **kwargs)
+        for key in he.history:
+            np.testing.assert_allclose(hc.history[key], he.history[key], rtol=RTOL, atol=ATOL, err_msg=key)
+        np.testing.assert_allclose(compiled.evaluate(x, y, verbose=0), eager.evaluate(x, y, verbose=0),
+                                   rtol=RTOL, atol=ATOL)
+        _assert_same_weights(compiled, eager)
+    step = _step_of(compiled.train_function)
+    assert all(e.fast is not None for e in step.entries.values())

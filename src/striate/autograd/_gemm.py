@@ -27,11 +27,14 @@ _MIN_ROWS = 32   # blocks thinner than this cost more in calls than they save
 
 
 def gemm_limit():
-    """``M*N*K`` under which products run unpacked here and now (0: do not block)."""
-    limit = backend.small_gemm_mnk()
-    if limit and backend.current_blas_threads() not in (None, 1):
-        return 0  # a threaded BLAS splits one big product itself
-    return limit
+    """``M*N*K`` under which products run unpacked here (0: do not block).
+
+    Blocked or not does not depend on the BLAS's threads: a row's value depends on
+    which kernel computed it (the unpacked and the packed kernels round differently),
+    so the same product cut into other chunks — a batch split over two threads
+    instead of one — still gives bit-identical rows only if every block is unpacked.
+    """
+    return backend.small_gemm_mnk()
 
 
 def _rows(k, n, dtype, limit):
@@ -41,6 +44,15 @@ def _rows(k, n, dtype, limit):
     return rows if rows >= _MIN_ROWS else 0
 
 
+def _blocks(m, rows):
+    """Row ranges of at most ``rows`` covering ``range(m)``; never a last block of one row
+    (BLAS computes a one-row product as a matrix-vector product, which rounds differently)."""
+    bounds = list(range(0, m, rows)) + [m]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        bounds[-2] -= 1  # the two last blocks share the last rows
+    return list(zip(bounds, bounds[1:]))
+
+
 def mm(a, b, out, limit=0):
     """``out[...] = a @ b`` for ``a (M, K)`` (any strides BLAS reads, e.g. a transposed view)
     and ``b (K, N)``; returns ``out``."""
@@ -48,8 +60,8 @@ def mm(a, b, out, limit=0):
     m = a.shape[0]
     if not rows or m <= rows:
         return xp.matmul(a, b, out=out)
-    for start in range(0, m, rows):
-        xp.matmul(a[start:start + rows], b, out=out[start:start + rows])
+    for start, stop in _blocks(m, rows):
+        xp.matmul(a[start:stop], b, out=out[start:stop])
     return out
 
 
@@ -60,9 +72,11 @@ def mm_tn(a, b, limit=0):
     m = a.shape[0]
     if not rows or m <= rows:
         return a.T @ b
-    total = a[:rows].T @ b[:rows]
+    blocks = _blocks(m, rows)
+    start, stop = blocks[0]
+    total = a[start:stop].T @ b[start:stop]
     part = xp.empty_like(total)
-    for start in range(rows, m, rows):
-        xp.matmul(a[start:start + rows].T, b[start:start + rows], out=part)
+    for start, stop in blocks[1:]:
+        xp.matmul(a[start:stop].T, b[start:stop], out=part)
         total += part
     return total

@@ -35,18 +35,19 @@ class Plan:
         tracer: the finished :class:`~striate.jit.tracer.Tracer`.
         outputs: the Tensors whose values a replay returns (they must come from
             the recording or be its inputs).
+        extra_slots: further slots whose values a replay returns after them.
 
     Attributes:
         output_slots: slots of ``outputs``, in order.
         variables: the Variables read, in the order first read.
     """
 
-    def __init__(self, tracer, outputs):
+    def __init__(self, tracer, outputs, extra_slots=()):
         self.n_slots = tracer.n_slots
         self.input_slots = list(tracer.input_slots)
         self.variables = [v for _, v in tracer.variables]
         self._variable_slots = [s for s, _ in tracer.variables]
-        self.output_slots = [tracer.slot(t) for t in outputs]
+        self.output_slots = [tracer.slot(t) for t in outputs] + list(extra_slots)
         if any(s is None for s in self.output_slots):
             raise ValueError("jit: an output of the step was not made by a recorded op")
         self._template = [None] * self.n_slots

@@ -31,6 +31,7 @@ eagerly; ``jit_compile=True`` turns the first two into a ValueError.
 from striate import _structure, random
 from striate.autograd.function import no_grad
 from striate.backend import xp
+from striate.jit.fast_loss import SoftmaxCrossEntropy
 from striate.jit.plan import Plan
 from striate.jit.safety import untraceable_reason
 from striate.jit.tracer import Tracer
@@ -41,7 +42,7 @@ __all__ = ["compiled_step", "CompiledStep"]
 MODES = ("train", "test", "predict")
 
 
-def compiled_step(model, mode, eager_step, unpack):
+def compiled_step(model, mode, eager_step, unpack, default_loss=False):
     """The compiled version of ``eager_step`` for ``model``, or None when the model asked for eager steps.
 
     Args:
@@ -50,11 +51,13 @@ def compiled_step(model, mode, eager_step, unpack):
         eager_step: the model's own step (``data -> logs`` or output list), run for
             batches that cannot be compiled.
         unpack: ``data -> (x, y, sample_weight)``.
+        default_loss: whether ``model.compute_loss`` is the default one (then a
+            softmax cross-entropy may be computed by the step itself, see ``fast_loss.py``).
     """
     jit = getattr(model, "jit_compile", "auto")
     if getattr(model, "run_eagerly", False) or jit is False:
         return None
-    return CompiledStep(model, mode, eager_step, unpack, strict=jit is True)
+    return CompiledStep(model, mode, eager_step, unpack, strict=jit is True, default_loss=default_loss)
 
 
 class _Entry:
@@ -78,10 +81,11 @@ class CompiledStep:
         traces, replays: how many batches were traced and replayed (for tests and profiles).
     """
 
-    def __init__(self, model, mode, eager_step, unpack, strict=False):
+    def __init__(self, model, mode, eager_step, unpack, strict=False, default_loss=False):
         if mode not in MODES:
             raise ValueError(f"compiled_step: mode must be one of {MODES}, got {mode!r}")
         self.model, self.mode, self.eager_step, self.unpack, self.strict = model, mode, eager_step, unpack, strict
+        self.default_loss = default_loss
         self.training = mode == "train"
         self.entries = {}
         self.traces = self.replays = 0
@@ -140,14 +144,32 @@ class CompiledStep:
             if act is not None and tracer.slot(act[1]) is not None:
                 activations.append((index, act[0], act[1].requires_grad))
                 extra.append(act[1])
-        entry = _Entry(Plan(tracer, outputs + extra))
-        entry.is_list, entry.n_outputs, entry.activations = is_list, len(outputs), activations
+        fast, logp = self._fast_loss(tracer, outputs, activations)
+        entry = _Entry(Plan(tracer, outputs + extra, [logp] if fast else []))
+        entry.is_list, entry.n_outputs, entry.activations, entry.fast = is_list, len(outputs), activations, fast
         entry.out_requires = [t.requires_grad for t in outputs]
         trainable = self.model.trainable_weights if self.training else []
         entry.trainable = trainable
         entry.train_slots = [entry.plan.slot_of_variable(v) for v in trainable]
         entry.generators = [op.kwargs["rng"] for op in tracer.ops if op.kwargs.get("rng") is not None]
         return entry
+
+    def _fast_loss(self, tracer, outputs, activations):
+        """``(SoftmaxCrossEntropy, slot of the log-softmax)`` when the step may compute the loss itself,
+        else (None, None)."""
+        model = self.model
+        if self.mode == "predict" or not self.default_loss or len(outputs) != 1 or not activations \
+                or activations[0][1] != "softmax" or model._compiled_loss.weights != [1.0] or model.losses:
+            return None, None
+        made_by = {op.out: op for op in tracer.ops}
+        exp = made_by.get(tracer.slot(outputs[0]))
+        log_softmax = made_by.get(exp.ins[0]) if exp is not None and type(exp.fn).__name__ == "Exp" else None
+        if log_softmax is None or type(log_softmax.fn).__name__ != "LogSoftmax" \
+                or log_softmax.kwargs.get("axis", -1) not in (-1, outputs[0].ndim - 1) \
+                or log_softmax.ins[0] != tracer.slot(outputs[0]._activation[1]):
+            return None, None
+        fast = SoftmaxCrossEntropy.for_loss(model._compiled_loss.losses[0])
+        return (fast, exp.ins[0]) if fast is not None else (None, None)
 
     def _input_array(self, a):
         """The array the model's own input conversion would make (``Layer._as_input_tensor``)."""
@@ -231,6 +253,10 @@ class CompiledStep:
             return plan.forward(arrays, keep=False)[:entry.n_outputs]
         try:
             values = plan.forward(arrays, keep=self.training)
+            if entry.fast is not None:
+                done = self._replay_fast(entry, values, x, y, sample_weight, len(arrays[0]))
+                if done is not None:
+                    return done
             y_pred, seeds = _leaves(entry, values)
             if not self.training:
                 with no_grad():
@@ -247,6 +273,26 @@ class CompiledStep:
         finally:
             plan.release()
         return model.compute_metrics(x, y, y_pred, sample_weight)
+
+
+    def _replay_fast(self, entry, values, x, y, sample_weight, batch):
+        """The rest of a replayed step with the loss computed here; None when this batch needs the eager loss."""
+        model, plan = self.model, entry.plan
+        ys = _as_list(y)
+        result = entry.fast(ys[0], sample_weight, values[-1], values[0]) if len(ys) == 1 else None
+        if result is None:
+            return None
+        loss, dlogits = result
+        model._compiled_metrics.loss_tracker.update_state(loss, sample_weight=batch)
+        variables = entry.trainable
+        if self.training and variables and entry.activations[0][2]:
+            wanted = [s for s in entry.train_slots if s is not None]
+            found = dict(zip(wanted, plan.backward({plan.output_slots[1]: dlogits}, wanted)))
+            grads = [found.get(s) if s is not None else None for s in entry.train_slots]
+            for v, g in zip(variables, grads):
+                v.grad = g  # as after an eager step
+            self._apply(grads, variables)
+        return model.compute_metrics(x, y, values[0], sample_weight)
 
 
 def _as_list(value):

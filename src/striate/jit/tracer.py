@@ -30,6 +30,7 @@ the keyword arguments. A recording with problems is never replayed.
 """
 
 import threading
+import weakref
 
 from striate.autograd.function import set_tracer
 from striate.backend import xp
@@ -66,8 +67,11 @@ class Tracer:
     """
 
     def __init__(self, inputs):
+        # id(Tensor) -> slot, forgotten when the Tensor dies (so a new Tensor that reuses the
+        # id is never taken for it); the tracer keeps no Tensor alive, so a traced inference
+        # step frees its activations as the eager one does.
         self.slot_of = {}
-        self.keep = []  # every Tensor given a slot stays alive, so no id is reused while tracing
+        self._refs = {}
         self.ops, self.constants, self.variables, self.problems = [], {}, [], []
         self.n_slots = 0
         self.input_slots = [self._slot_for(t) for t in inputs]
@@ -85,9 +89,14 @@ class Tracer:
     def _slot_for(self, tensor):
         slot = self.n_slots
         self.n_slots += 1
-        self.slot_of[id(tensor)] = slot
-        self.keep.append(tensor)
+        key = id(tensor)
+        self.slot_of[key] = slot
+        self._refs[key] = weakref.ref(tensor, lambda _, key=key: self._forget(key))
         return slot
+
+    def _forget(self, key):
+        self.slot_of.pop(key, None)
+        self._refs.pop(key, None)
 
     def _constant(self, value):
         slot = self.n_slots

@@ -131,7 +131,7 @@ class Steps:
         if self.train_function is None or force:
             step = self.train_step
             if type(self).train_step is Steps.train_step:
-                step = compiled_step(self, "train", step, unpack_x_y_sample_weight) or step
+                step = compiled_step(self, "train", step, unpack_x_y_sample_weight, self._default_loss()) or step
             self.train_function = self._guarded(step)
         return self.train_function
 
@@ -140,7 +140,7 @@ class Steps:
         if self.test_function is None or force:
             step = self.test_step
             if type(self).test_step is Steps.test_step:
-                step = compiled_step(self, "test", step, unpack_x_y_sample_weight) or step
+                step = compiled_step(self, "test", step, unpack_x_y_sample_weight, self._default_loss()) or step
             self.test_function = step
         return self.test_function
 
@@ -159,6 +159,9 @@ class Steps:
         return self.predict_function
 
     train_function = test_function = predict_function = None
+
+    def _default_loss(self):
+        return type(self).compute_loss is Steps.compute_loss
 
     @staticmethod
     def _guarded(step):
