@@ -136,6 +136,8 @@ class Tracer:
                 self.problems.append(f"{name} gets an array or tensor as its argument {key!r} "
                                      "(it would be frozen)")
         needs = fn.needs_grad if out.requires_grad else None
+        if needs is None:
+            fn.saved = None  # no backward will read it (the eager step let it go with the op)
         self.ops.append(RecordedOp(fn, tuple(ins), dict(kwargs), self._slot_for(out), needs))
 
 
