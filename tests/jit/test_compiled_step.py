@@ -374,3 +374,19 @@ def test_softmax_cross_entropy_computed_by_the_step_equals_eager(loss, one_hot):
         _assert_same_weights(compiled, eager)
     step = _step_of(compiled.train_function)
     assert all(e.fast is not None for e in step.entries.values())
+
+
+def test_inference_plans_fold_batch_norm_into_convolutions():
+    (compiled, eager), shape = _pair("e", OPTIMIZERS["e"])
+    x, y = _batches(shape, sizes=(12,))[0]
+    for _ in range(3):  # moving statistics change: the folded kernels follow them
+        compiled.train_on_batch(x, y)
+        eager.train_on_batch(x, y)
+        np.testing.assert_allclose(compiled.predict_on_batch(x), eager.predict_on_batch(x), rtol=RTOL, atol=ATOL)
+    plan = next(iter(_step_of(compiled.predict_function).entries.values())).plan
+    kinds = [type(fn).__name__ for fn in plan._fns]
+    assert "ChannelAffine" not in kinds and "AddReLU" in kinds
+    assert kinds.count("ReLU") == 0  # all fused: into the convolutions or the residual adds
+    compiled.set_weights([w * 1.1 for w in compiled.get_weights()])
+    eager.set_weights(compiled.get_weights())
+    np.testing.assert_allclose(compiled.predict_on_batch(x), eager.predict_on_batch(x), rtol=RTOL, atol=ATOL)

@@ -25,6 +25,8 @@ replay holds no more than the eager step it came from.
 [10.0, 17.0]
 """
 
+from striate.jit.rewrite import fold_batch_norm, fuse_add_relu
+
 __all__ = ["Plan"]
 
 
@@ -50,10 +52,13 @@ class Plan:
         self.output_slots = [tracer.slot(t) for t in outputs] + list(extra_slots)
         if any(s is None for s in self.output_slots):
             raise ValueError("jit: an output of the step was not made by a recorded op")
+        ops = tracer.ops
+        if all(op.needs is None for op in ops):  # forward only: batch norm folds into convolutions
+            ops = fold_batch_norm(ops, set(self.output_slots), self._new_slot, tracer.constants)
+            ops = fuse_add_relu(ops, set(self.output_slots))
         self._template = [None] * self.n_slots
         for slot, value in tracer.constants.items():
             self._template[slot] = value
-        ops = tracer.ops
         self._fns = [op.fn for op in ops]
         # Drop a slot after its last reader, except outputs, inputs and constants.
         last = {}
@@ -71,6 +76,10 @@ class Plan:
         for fn in self._fns:  # what the traced step kept for its own backward
             fn.saved = None
             fn.parents = None
+
+    def _new_slot(self):
+        self.n_slots += 1
+        return self.n_slots - 1
 
     def slot_of_variable(self, variable):
         """The slot that holds ``variable``'s array, or None if no op reads it."""
