@@ -58,3 +58,35 @@ def test_batch_norm_updates_moving_statistics_in_place():
     batch_mean, batch_var = x.reshape(-1, 3).mean(0), x.reshape(-1, 3).var(0)
     np.testing.assert_allclose(mean, mean0 * 0.9 + batch_mean * 0.1, rtol=1e-5)
     np.testing.assert_allclose(var, var0 * 0.9 + batch_var * 0.1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("shape,axis", [((8, 5, 3), -1), ((6, 4, 4, 3), 1)])
+def test_batch_norm_with_fused_relu_matches_the_composition_and_gradchecks(shape, axis):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape)
+    c = shape[axis]
+    gamma, beta = rng.uniform(0.5, 1.5, c), rng.uniform(-0.5, 0.5, c)
+    params = [striate.Tensor(gamma, requires_grad=True), striate.Tensor(beta, requires_grad=True)]
+
+    def fused(t):
+        return BatchNorm.apply(t, *params, axis=axis, epsilon=1e-3, relu=True)
+
+    def composed(t):
+        return striate.functional.relu(BatchNorm.apply(t, *params, axis=axis, epsilon=1e-3))
+
+    for fn in (fused, composed):
+        for p in params:
+            p.grad = None
+    xt = [striate.Tensor(x, requires_grad=True) for _ in range(2)]
+    seed = rng.standard_normal(shape)
+    outs = [fn(t) for fn, t in zip((fused, composed), xt)]
+    np.testing.assert_allclose(outs[0].data, outs[1].data, rtol=1e-12, atol=1e-12)
+    grads = []
+    for out, t in zip(outs, xt):
+        for p in params:
+            p.grad = None
+        out.backward(seed)
+        grads.append([t.grad] + [p.grad for p in params])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+    assert striate.gradcheck(fused, x, params=params)

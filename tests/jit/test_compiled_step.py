@@ -390,3 +390,13 @@ def test_inference_plans_fold_batch_norm_into_convolutions():
     compiled.set_weights([w * 1.1 for w in compiled.get_weights()])
     eager.set_weights(compiled.get_weights())
     np.testing.assert_allclose(compiled.predict_on_batch(x), eager.predict_on_batch(x), rtol=RTOL, atol=ATOL)
+
+
+def test_training_plans_fuse_batch_norm_and_relu():
+    (compiled, eager), shape = _pair("e", OPTIMIZERS["e"])
+    for x, y in _batches(shape, sizes=(8, 8, 8, 8)):
+        np.testing.assert_allclose(compiled.train_on_batch(x, y), eager.train_on_batch(x, y), rtol=RTOL, atol=ATOL)
+    _assert_same_weights(compiled, eager)
+    plan = next(iter(_step_of(compiled.train_function).entries.values())).plan
+    fused = [step for step in plan._forward_steps if type(step[1]).__name__ == "BatchNorm" and step[3].get("relu")]
+    assert len(fused) == 2  # relu(BN(conv)) twice in the small test ResNet; the residual ReLU stays

@@ -31,6 +31,7 @@ formula, finite differences and PyTorch.
 import math
 
 from striate.autograd._parallel import over_batch
+from striate.autograd._workspace import zeros
 from striate.autograd.function import Function
 from striate.backend import xp
 
@@ -75,6 +76,12 @@ class BatchNorm(Function):
     (``striate.jit``), which replays the recorded primitives and nothing else,
     updates them at every step as the eager layer does.
 
+    ``relu=True`` returns ``max(., 0)`` of the result: each block is rectified while it
+    is in the cache, and backward gates ``dy`` block by block with the saved output.
+    Compiled steps use it for a batch norm whose only reader is a ReLU (network (e)'s
+    ``relu(BN(conv(x)))``), which saves the ReLU's own pass forward and its pass and
+    temporary backward.
+
     Each pass over the activation runs on striate's threads, each thread on its own
     rows (reductions add the threads' partial sums). The forward writes one array,
     which becomes the output; the backward keeps no normalised copy, only ``x``
@@ -83,7 +90,7 @@ class BatchNorm(Function):
     """
 
     def forward(self, x, gamma, beta, moving_mean=None, moving_variance=None, axis=-1, epsilon=1e-3,
-                statistics=None, momentum=0.99):
+                statistics=None, momentum=0.99, relu=False):
         axis %= x.ndim
         moved = xp.moveaxis(x, axis, -1)                      # (..., C), a view
         c = moved.shape[-1]
@@ -105,10 +112,16 @@ class BatchNorm(Function):
         wide_scale = layout.wide(scale)
         wide_beta = None if beta is None else layout.wide(beta)
 
-        def finish(a, b):  # out = (x - mean) * scale + beta, in place
-            out[a:b] *= wide_scale
-            if wide_beta is not None:
-                out[a:b] += wide_beta
+        zero = zeros(out.shape[1:], out.dtype) if relu else None
+
+        def finish(a, b):  # out = (x - mean) * scale + beta (then max(., 0)), in place, block by block
+            for i in range(a, b, _BLOCK_ROWS):
+                block = out[i:min(b, i + _BLOCK_ROWS)]
+                block *= wide_scale
+                if wide_beta is not None:
+                    block += wide_beta
+                if relu:
+                    xp.maximum(block, zero, out=block)
 
         over_batch(finish, rows, xw.nbytes)
         if statistics is not None:
@@ -117,20 +130,29 @@ class BatchNorm(Function):
             if moving is not None:  # in place: the caller's array (a Variable's) is the state
                 moving[...] = moving * momentum + batch.reshape(moving.shape).astype(moving.dtype, copy=False) * (
                     1.0 - momentum)
-        self.saved = (xw, mean, inv, scale, axis, moved.shape, layout)
+        self.saved = (xw, mean, inv, scale, axis, moved.shape, layout, out if relu else None)
         return xp.moveaxis(out.reshape(moved.shape), -1, axis)
 
     def backward(self, dy):
-        xw, mean, inv, scale, axis, moved_shape, layout = self.saved
+        xw, mean, inv, scale, axis, moved_shape, layout, relu_out = self.saved
         dw = xp.moveaxis(dy, axis, -1).reshape(layout.shape)  # (M/k, k*C)
         n, rows = xw.size // layout.c, xw.shape[0]
         wide_mean = layout.wide(mean)
 
+        def gated(i, j):  # dy of rows i..j, through the fused ReLU's mask when there is one
+            return dw[i:j] if relu_out is None else dw[i:j] * (relu_out[i:j] > 0)
+
         def sums(a, b):  # sum(dy) and sum(dy * (x - mean)), the centring done block by block
-            total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
+            if relu_out is None:
+                total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
+            else:
+                total_dy = total_dyx = 0.0
             for i in range(a, b, _BLOCK_ROWS):
                 j = min(b, i + _BLOCK_ROWS)
-                total_dyx = total_dyx + layout.column_dots(dw[i:j], xw[i:j] - wide_mean)
+                g = gated(i, j)
+                if relu_out is not None:
+                    total_dy = total_dy + layout.column_sums(g)
+                total_dyx = total_dyx + layout.column_dots(g, xw[i:j] - wide_mean)
             return xp.stack([total_dy, total_dyx])
 
         dbeta, centred_dot = _total(over_batch(sums, rows, 2 * xw.nbytes))
@@ -144,9 +166,12 @@ class BatchNorm(Function):
             dxw = xp.empty_like(dw)
 
             def gradient(a, b):
-                xp.multiply(dw[a:b], wide_a, out=dxw[a:b])
+                if relu_out is None:
+                    xp.multiply(dw[a:b], wide_a, out=dxw[a:b])
                 for i in range(a, b, _BLOCK_ROWS):
                     j = min(b, i + _BLOCK_ROWS)
+                    if relu_out is not None:
+                        xp.multiply(gated(i, j), wide_a, out=dxw[i:j])
                     dxw[i:j] += xw[i:j] * wide_b
                 dxw[a:b] += wide_c
 

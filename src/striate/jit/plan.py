@@ -25,7 +25,7 @@ replay holds no more than the eager step it came from.
 [10.0, 17.0]
 """
 
-from striate.jit.rewrite import fold_batch_norm, fuse_add_relu
+from striate.jit.rewrite import fold_batch_norm, fuse_add_relu, fuse_batch_norm_relu
 
 __all__ = ["Plan"]
 
@@ -52,7 +52,7 @@ class Plan:
         self.output_slots = [tracer.slot(t) for t in outputs] + list(extra_slots)
         if any(s is None for s in self.output_slots):
             raise ValueError("jit: an output of the step was not made by a recorded op")
-        ops = tracer.ops
+        ops = fuse_batch_norm_relu(list(tracer.ops), set(self.output_slots))
         if all(op.needs is None for op in ops):  # forward only: batch norm folds into convolutions
             ops = fold_batch_norm(ops, set(self.output_slots), self._new_slot, tracer.constants)
             ops = fuse_add_relu(ops, set(self.output_slots))

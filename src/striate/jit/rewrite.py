@@ -27,11 +27,11 @@ from striate.autograd._parallel import over_batch
 from striate.autograd._workspace import zeros
 from striate.autograd.conv import Conv
 from striate.autograd.elementwise import Add, Mul, ReLU
-from striate.autograd.normalization import ChannelAffine
+from striate.autograd.normalization import BatchNorm, ChannelAffine
 from striate.backend import xp
 from striate.jit.tracer import RecordedOp
 
-__all__ = ["fold_batch_norm", "fuse_add_relu"]
+__all__ = ["fold_batch_norm", "fuse_add_relu", "fuse_batch_norm_relu"]
 
 
 def _readers(ops):
@@ -144,3 +144,21 @@ def fuse_add_relu(ops, protected):
     if not replace:
         return ops
     return [replace.get(i, op) for i, op in enumerate(ops) if i not in drop]
+
+
+def fuse_batch_norm_relu(ops, protected):
+    """``ops`` with each training-mode BatchNorm whose only reader is a ReLU made to rectify
+    itself (``relu=True``, see ``BatchNorm``); forward and backward, any plan."""
+    readers = _readers(ops)
+    drop = set()
+    for index, op in enumerate(ops):
+        if type(op.fn) is not BatchNorm or op.kwargs.get("relu") or op.out in protected:
+            continue
+        found = readers.get(op.out, [])
+        if len(found) != 1 or type(ops[found[0]].fn) is not ReLU:
+            continue
+        relu = ops[found[0]]
+        op.kwargs = {**op.kwargs, "relu": True}
+        op.out = relu.out
+        drop.add(found[0])
+    return ops if not drop else [op for i, op in enumerate(ops) if i not in drop]
