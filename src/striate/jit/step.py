@@ -251,6 +251,9 @@ class CompiledStep:
         arrays = [self._input_array(a) for a in xs]
         if self.mode == "predict":
             return plan.forward(arrays, keep=False)[:entry.n_outputs]
+        if self.training:
+            for v in entry.trainable:
+                v.grad = None  # the last step's gradients are not kept through this one
         try:
             values = plan.forward(arrays, keep=self.training)
             if entry.fast is not None:
@@ -266,9 +269,7 @@ class CompiledStep:
             model._compiled_metrics.loss_tracker.update_state(float(loss.data), sample_weight=len(arrays[0]))
             variables = entry.trainable
             if self.training and variables and loss.requires_grad:
-                for v in variables:
-                    v.grad = None  # an eager penalty (kernel_regularizer) adds its part here
-                loss.backward()
+                loss.backward()  # an eager penalty (kernel_regularizer) puts its part into v.grad
                 self._apply(_gradients(entry, seeds), variables)
         finally:
             plan.release()
