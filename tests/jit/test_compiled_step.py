@@ -14,9 +14,7 @@ RTOL, ATOL = 2e-4, 2e-5  # float32: a few ulps per op over a few dozen ops and s
 
 def _step_of(function):
     """The CompiledStep behind a train function (unwrapping the Ctrl-C guard), or None."""
-    for cell in getattr(function, "__closure__", None) or ():
-        if isinstance(cell.cell_contents, CompiledStep):
-            return cell.cell_contents
+    function = getattr(function, "__wrapped__", function)
     return function if isinstance(function, CompiledStep) else None
 
 

@@ -28,6 +28,8 @@ outside the primitives (``tracer.py``) and plans that failed the check run
 eagerly; ``jit_compile=True`` turns the first two into a ValueError.
 """
 
+import warnings
+
 from striate import _structure, random
 from striate.autograd.function import no_grad
 from striate.backend import xp
@@ -243,6 +245,9 @@ class CompiledStep:
             entry.verified = True
         else:
             entry.plan, entry.reason = None, "the replayed step differed from the eager step on its second batch"
+            if self.strict:
+                warnings.warn(f"Model {self.model.name!r}: jit_compile=True, but {entry.reason}; this input "
+                              "signature runs eagerly from now on", UserWarning, stacklevel=4)
         return result
 
     # ---- replaying -----------------------------------------------------------------------------

@@ -169,6 +169,7 @@ class Steps:
         def guarded_step(data):
             with GUARD.update():
                 return step(data)
+        guarded_step.__wrapped__ = step  # e.g. the CompiledStep behind a train function
         return guarded_step
 
     def _get_metrics_result_or_logs(self, logs):
