@@ -77,10 +77,10 @@ class BatchNorm(Function):
     updates them at every step as the eager layer does.
 
     ``relu=True`` returns ``max(., 0)`` of the result: each block is rectified while it
-    is in the cache, and backward gates ``dy`` block by block with the saved output.
-    Compiled steps use it for a batch norm whose only reader is a ReLU (network (e)'s
-    ``relu(BN(conv(x)))``), which saves the ReLU's own pass forward and its pass and
-    temporary backward.
+    is in the cache, and backward gates ``dy`` with the saved output first. Compiled
+    steps use it for a batch norm whose only reader is a ReLU (network (e)'s
+    ``relu(BN(conv(x)))``): it saves the ReLU's own pass and output array forward, and
+    gives bit-identical values to the two ops (a compiled step equals the eager one).
 
     Each pass over the activation runs on striate's threads, each thread on its own
     rows (reductions add the threads' partial sums). The forward writes one array,
@@ -139,20 +139,18 @@ class BatchNorm(Function):
         n, rows = xw.size // layout.c, xw.shape[0]
         wide_mean = layout.wide(mean)
 
-        def gated(i, j):  # dy of rows i..j, through the fused ReLU's mask when there is one
-            return dw[i:j] if relu_out is None else dw[i:j] * (relu_out[i:j] > 0)
+        if relu_out is not None:
+            # The fused ReLU's gradient first, as its own op would make it (the same values,
+            # so the sums below add exactly what they add after a separate ReLU).
+            gated = xp.empty_like(dw)
+            over_batch(lambda a, b: xp.multiply(dw[a:b], relu_out[a:b] > 0, out=gated[a:b]), rows, dw.nbytes)
+            dw = gated
 
         def sums(a, b):  # sum(dy) and sum(dy * (x - mean)), the centring done block by block
-            if relu_out is None:
-                total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
-            else:
-                total_dy = total_dyx = 0.0
+            total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
             for i in range(a, b, _BLOCK_ROWS):
                 j = min(b, i + _BLOCK_ROWS)
-                g = gated(i, j)
-                if relu_out is not None:
-                    total_dy = total_dy + layout.column_sums(g)
-                total_dyx = total_dyx + layout.column_dots(g, xw[i:j] - wide_mean)
+                total_dyx = total_dyx + layout.column_dots(dw[i:j], xw[i:j] - wide_mean)
             return xp.stack([total_dy, total_dyx])
 
         dbeta, centred_dot = _total(over_batch(sums, rows, 2 * xw.nbytes))
@@ -166,12 +164,9 @@ class BatchNorm(Function):
             dxw = xp.empty_like(dw)
 
             def gradient(a, b):
-                if relu_out is None:
-                    xp.multiply(dw[a:b], wide_a, out=dxw[a:b])
+                xp.multiply(dw[a:b], wide_a, out=dxw[a:b])
                 for i in range(a, b, _BLOCK_ROWS):
                     j = min(b, i + _BLOCK_ROWS)
-                    if relu_out is not None:
-                        xp.multiply(gated(i, j), wide_a, out=dxw[i:j])
                     dxw[i:j] += xw[i:j] * wide_b
                 dxw[a:b] += wide_c
 

@@ -55,32 +55,30 @@ class SoftmaxCrossEntropy:
         return cls(kind is SparseCategoricalCrossentropy)
 
     def __call__(self, y, sample_weight, logp, p):
+        # The same array operations, in the same order, as the eager loss and its backward
+        # (Loss.__call__ with _expand_last, then Mul, Sum and LogSoftmax's backward), so the
+        # compiled step's weights are bit-identical to eager ones.
         if logp.ndim != 2 or logp.dtype != p.dtype:
             return None
         n, classes = logp.shape
         if self.sparse:
             if y.dtype.kind not in "iu" or y.size != n or (y.ndim == 2 and y.shape[1] != 1) or y.ndim > 2:
                 return None
-            labels = y.reshape(n)
+            labels = y.reshape(n).astype(xp.intp, copy=False)
             if n and (labels.min() < 0 or labels.max() >= classes):
                 return None
-            rows = xp.arange(n)
-            picked = logp[rows, labels]                     # (N,) log p of the true classes
-            grad = p.copy()
-            grad[rows, labels] -= 1.0
+            coefficients = xp.zeros(logp.shape, dtype=logp.dtype)
+            coefficients[xp.arange(n), labels] = -1.0
         else:
-            if y.shape != logp.shape:
+            if y.shape != logp.shape or y.dtype.kind not in "biuf":
                 return None
-            y = y.astype(logp.dtype, copy=False)
-            picked = (y * logp).sum(axis=1)
-            grad = p * y.sum(axis=1, keepdims=True)
-            grad -= y
-        scale = 1.0 / max(n, 1)
+            coefficients = -y.astype(logp.dtype, copy=False)
+        scale = 0.0 if n == 0 else 1.0 / float(n)
         if sample_weight is None:
-            loss = -float(picked.sum()) * scale
-            grad *= scale
+            combined = xp.asarray(coefficients * scale, dtype=logp.dtype)
         else:
-            w = sample_weight.astype(logp.dtype, copy=False).reshape(n)
-            loss = -float((picked * w).sum()) * scale
-            grad *= (w * scale)[:, None]
-        return loss, grad
+            w = sample_weight.astype(logp.dtype, copy=False).reshape(n) * xp.asarray(scale, dtype=logp.dtype)
+            combined = xp.asarray(w[:, None] * coefficients, dtype=logp.dtype)
+        loss = float(xp.asarray((logp * combined).sum()))
+        dlogits = combined - xp.exp(logp) * combined.sum(axis=-1, keepdims=True)
+        return loss, dlogits
