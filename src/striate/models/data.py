@@ -82,7 +82,9 @@ def _check_samples(array, label):
     """Raise ValueError, naming ``label``, for an array without samples or with NaN/inf."""
     if array.ndim == 0 or array.shape[0] == 0:
         raise ValueError(f"{label} is empty (shape {array.shape}); need at least one sample")
-    if array.dtype.kind == "f" and not xp.isfinite(array).all():
+    # min and max are NaN when any value is, and infinite when one is: two reductions
+    # without the temporary boolean array of isfinite (train_on_batch checks every batch).
+    if array.dtype.kind == "f" and not (xp.isfinite(array.min()) and xp.isfinite(array.max())):
         bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
         raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
 
@@ -140,8 +142,8 @@ def _check_class_ids(y, width, label, loss_id):
         if not (y == xp.round(y)).all():
             raise ValueError(f"{label} must hold integer class ids for sparse_categorical_crossentropy, "
                              f"got non-integer values such as {y[y != xp.round(y)][0]}")
-    y = y.astype(xp.int64)
-    if width is not None and ((y < 0) | (y >= width)).any():
+    y = y.astype(xp.int64, copy=False)
+    if width is not None and y.size and (y.min() < 0 or y.max() >= width):
         raise ValueError(f"{label} holds class ids outside [0, {width}) (min {y.min()}, max {y.max()}); "
                          f"the model's output has {width} classes")
     return y
