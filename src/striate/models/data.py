@@ -82,9 +82,7 @@ def _check_samples(array, label):
     """Raise ValueError, naming ``label``, for an array without samples or with NaN/inf."""
     if array.ndim == 0 or array.shape[0] == 0:
         raise ValueError(f"{label} is empty (shape {array.shape}); need at least one sample")
-    # min and max are NaN when any value is, and infinite when one is: two reductions
-    # without the temporary boolean array of isfinite (train_on_batch checks every batch).
-    if array.dtype.kind == "f" and not (xp.isfinite(array.min()) and xp.isfinite(array.max())):
+    if array.dtype.kind == "f" and not xp.isfinite(array).all():
         bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
         raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
 
