@@ -398,3 +398,14 @@ def test_training_plans_fuse_batch_norm_and_relu():
     plan = next(iter(_step_of(compiled.train_function).entries.values())).plan
     fused = [step for step in plan._forward_steps if type(step[1]).__name__ == "BatchNorm" and step[3].get("relu")]
     assert len(fused) == 2  # relu(BN(conv)) twice in the small test ResNet; the residual ReLU stays
+
+
+def test_ever_new_shapes_stop_being_traced(monkeypatch):
+    from striate.jit import step as step_module
+    monkeypatch.setattr(step_module, "MAX_SIGNATURES", 3)
+    model = striate.Sequential([L.Input((4,)), L.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    for n in range(2, 8):
+        model.train_on_batch(np.ones((n, 4), "float32"), np.zeros((n, 2), "float32"))
+    step = _step_of(model.train_function)
+    assert step.traces == 3 and len(step.entries) == 3

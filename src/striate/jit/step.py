@@ -42,6 +42,8 @@ from striate.tensor import Tensor
 __all__ = ["compiled_step", "CompiledStep"]
 
 MODES = ("train", "test", "predict")
+# Input signatures one compiled step traces at most; batches of further shapes run eagerly.
+MAX_SIGNATURES = 32
 
 
 def compiled_step(model, mode, eager_step, unpack, default_loss=False):
@@ -105,6 +107,8 @@ class CompiledStep:
             return self.eager_step(data)
         key = tuple((a.shape, a.dtype.str) for a in xs)
         entry = self.entries.get(key)
+        if entry is None and len(self.entries) >= MAX_SIGNATURES:
+            return self.eager_step(data)  # ever new shapes: tracing each would only cost
         if entry is None or not entry.current():
             return self._trace(key, data, x, xs, y, sample_weight)
         if entry.plan is None:
