@@ -87,7 +87,8 @@ def time_ops(compiled, step, steps):
     wrapped = []
     for index, (forward, fn, ins, kwargs, out, frees) in enumerate(plan._forward_steps):
         label = f"{index:3d} {type(fn).__name__}"
-        fn.backward = timed(fn.backward, label + " backward")
+        if hasattr(fn, "backward"):  # forward-only plans may hold ops without one (AddReLU)
+            fn.backward = timed(fn.backward, label + " backward")
         wrapped.append((timed(forward, label + " forward"), fn, ins, kwargs, out, frees))
     plan._forward_steps = wrapped
     for _ in range(3):
