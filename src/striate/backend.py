@@ -13,6 +13,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
+import time
 
 import numpy as xp
 
@@ -201,6 +202,23 @@ def small_gemm_mnk():
 _SMALL_GEMM_DEFAULT = _SMALL_GEMM_MNK if _openblas_core() in _SMALL_GEMM_CORES else 0
 
 
+def _cores():
+    """Cores this process may run on (looked up again at most every second: each step asks
+    several times, and the system call costs about 2 us)."""
+    global _CORES
+    now = time.monotonic()
+    if _CORES is None or now - _CORES[1] > 1.0:
+        try:
+            count = len(os.sched_getaffinity(0))
+        except AttributeError:
+            count = os.cpu_count() or 1
+        _CORES = (count, now)
+    return _CORES[0]
+
+
+_CORES = None
+
+
 def num_threads():
     """How many threads striate's own parallel loops use.
 
@@ -211,10 +229,7 @@ def num_threads():
     """
     if _BLAS_THREADS is None:
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
+    cores = _cores()
     try:
         return max(1, int(os.environ.get("STRIATE_NUM_THREADS", cores)))
     except ValueError:

@@ -193,7 +193,10 @@ class Sigmoid(Function):
 
     def backward(self, dy):
         y = self.saved
-        return (dy * y * (1.0 - y),)
+        g = xp.subtract(1.0, y)  # dy * y * (1 - y), one temporary
+        g *= y
+        g *= dy
+        return (g,)
 
 
 class Tanh(Function):
@@ -205,7 +208,10 @@ class Tanh(Function):
 
     def backward(self, dy):
         y = self.saved
-        return (dy * (1.0 - y * y),)
+        g = xp.multiply(y, y)  # dy * (1 - y^2), one temporary
+        xp.subtract(1.0, g, out=g)
+        g *= dy
+        return (g,)
 
 
 class Cast(Function):

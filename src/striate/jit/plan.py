@@ -70,7 +70,7 @@ class Plan:
         for s, index in last.items():
             if s not in keep:
                 frees[index].append(s)
-        self._forward_steps = [(op.fn.forward, op.fn, op.ins, op.kwargs, op.out, tuple(frees[i]))
+        self._forward_steps = [(op.fn.forward, op.fn, op.ins, op.kwargs or None, op.out, tuple(frees[i]) or None)
                                for i, op in enumerate(ops)]
         self._backward_steps = [(op.fn, op.ins, op.needs, op.out) for op in reversed(ops) if op.needs is not None]
         for fn in self._fns:  # what the traced step kept for its own backward
@@ -105,11 +105,13 @@ class Plan:
         for slot, v in zip(self._variable_slots, self.variables):
             vals[slot] = v.data
         for forward, fn, ins, kwargs, out, frees in self._forward_steps:
-            vals[out] = forward(*[vals[i] for i in ins], **kwargs)
+            args = [vals[i] for i in ins]
+            vals[out] = forward(*args, **kwargs) if kwargs else forward(*args)
             if not keep:
                 fn.saved = None
-            for s in frees:
-                vals[s] = None
+            if frees:
+                for s in frees:
+                    vals[s] = None
         return [vals[s] for s in self.output_slots]
 
     def backward(self, seeds, slots):

@@ -12,7 +12,7 @@ import math
 import numbers
 import warnings
 
-from striate import backend, optimizers
+from striate import _structure, backend, optimizers
 from striate.backend import xp
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
@@ -113,8 +113,14 @@ class Trainer(Steps):
         return list(self._compiled_metrics.result())
 
     def _splits_work(self):
-        """Whether some layer (a convolution, pooling) does work that striate's threads split."""
-        return any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers())
+        """Whether some layer (a convolution, pooling) does work that striate's threads split
+        (remembered until some layer changes: every fit/predict/*_on_batch call asks)."""
+        version = _structure.version()
+        cached = self.__dict__.get("_splits_work_cache")
+        if cached is None or cached[0] != version:
+            cached = (version, any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers()))
+            self._splits_work_cache = cached
+        return cached[1]
 
     def _require_compiled(self, method):
         if not self.compiled or self._compiled_loss is None:
