@@ -4,9 +4,10 @@
 predict versions) return when compilation applies. The first batch of each
 signature (input shapes and dtypes) runs eagerly under a
 :class:`~striate.jit.tracer.Tracer`; the second batch checks the new
-:class:`~striate.jit.plan.Plan` against eager (the plan's forward, then the
-eager step, from the same random and moving-statistics state; outputs must
-agree to float32 tolerance); later batches replay it:
+:class:`~striate.jit.plan.Plan` against eager (the plan's forward and an eager
+forward without a graph, from the same random and moving-statistics state;
+outputs must agree to float32 tolerance) and is then replayed, as are later
+batches:
 
 1. the plan's forward on the batch's arrays;
 2. the loss, eagerly, on leaf Tensors around the outputs (and around the logits
@@ -228,31 +229,44 @@ class CompiledStep:
 
     # ---- checking a new plan -------------------------------------------------------------------
     def _verify(self, entry, data, x, xs, y, sample_weight):
+        """The plan's forward and the eager forward (no graph) from the same random and
+        moving-statistics state; the batch is then replayed if they agree, else run eagerly."""
         plan = entry.plan
         arrays = [self._input_array(a) for a in xs]
         generators = [random.generator()] + entry.generators
         states = [g.bit_generator.state for g in generators]
         moving = [(v, v.data.copy()) for v in plan.variables if not v.requires_grad]
-        try:
-            replayed = plan.forward(arrays, keep=False)[:entry.n_outputs]
-        except Exception:  # noqa: BLE001 - the eager step below raises the real error, if any
-            replayed = None
-        finally:
-            plan.release()
+
+        def restore():
             for g, state in zip(generators, states):
                 g.bit_generator.state = state
             for v, saved in moving:
                 v.data[...] = saved
-        inputs = [Tensor._wrap(a, False) for a in arrays]
-        result, y_pred = self._eager(x, y, sample_weight, inputs)
-        if replayed is not None and _agree(replayed, [t.data for t in _as_list(y_pred)]):
+
+        try:
+            replayed = plan.forward(arrays, keep=False)[:entry.n_outputs]
+        except Exception:  # noqa: BLE001 - the eager step raises the real error, if any
+            replayed = None
+        finally:
+            plan.release()
+            restore()
+        try:
+            with no_grad():  # no graph: each activation is freed after its last reader
+                y_pred = self._call_model([Tensor._wrap(a, False) for a in arrays]
+                                          if isinstance(x, (list, tuple)) else Tensor._wrap(arrays[0], False), None)
+            eager = [t.data for t in _as_list(y_pred)]
+        finally:
+            restore()
+        del y_pred
+        if replayed is not None and _agree(replayed, eager):
             entry.verified = True
-        else:
-            entry.plan, entry.reason = None, "the replayed step differed from the eager step on its second batch"
-            if self.strict:
-                warnings.warn(f"Model {self.model.name!r}: jit_compile=True, but {entry.reason}; this input "
-                              "signature runs eagerly from now on", UserWarning, stacklevel=4)
-        return result
+            self.replays += 1
+            return self._replay(entry, x, xs, y, sample_weight)
+        entry.plan, entry.reason = None, "the replayed step differed from the eager step on its second batch"
+        if self.strict:
+            warnings.warn(f"Model {self.model.name!r}: jit_compile=True, but {entry.reason}; this input "
+                          "signature runs eagerly from now on", UserWarning, stacklevel=4)
+        return self.eager_step(data)
 
     # ---- replaying -----------------------------------------------------------------------------
     def _replay(self, entry, x, xs, y, sample_weight):
