@@ -60,7 +60,9 @@ def main(argv=None):
 
     if args.ops:
         function = model.train_function if args.mode == "train" else model.predict_function
-        return time_ops(getattr(function, "__wrapped__", function), step, args.steps)
+        while hasattr(function, "__wrapped__") and not hasattr(function, "entries"):
+            function = function.__wrapped__  # the Ctrl-C guard, the data-parallel wrapper
+        return time_ops(function, step, args.steps)
     profiler = cProfile.Profile()
     profiler.runcall(lambda: [step() for _ in range(args.steps)])
     pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)

@@ -2,7 +2,8 @@
 
 ``check_op`` turns "inputs + striate function + NumPy reference" into a forward
 check and a float64 finite-difference gradient check; ``check_layer_contract``
-runs the checks every layer must pass.
+runs the checks every layer must pass. Both compare on the host (``backend.to_host``), so
+they also run on the fake device (``STRIATE_TEST_BACKEND=fake``, docs/gpu.md).
 """
 
 import numpy as np
@@ -20,7 +21,7 @@ def check_op(fn, reference, shapes, seed=0, low=-1.0, high=1.0, atol=1e-5, rtol=
     """Forward equals ``reference`` on float64 inputs, and gradients pass gradcheck."""
     arrays = inputs if inputs is not None else random_inputs(shapes, seed, low, high)
     out = fn(*[striate.Tensor(a) for a in arrays])
-    np.testing.assert_allclose(out.data, reference(*arrays), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(backend.to_host(out.data), reference(*arrays), rtol=1e-10, atol=1e-12)
     assert out.dtype == np.float64
     assert striate.gradcheck(fn, *arrays, atol=atol, rtol=rtol)
 

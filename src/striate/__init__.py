@@ -13,11 +13,14 @@ from striate import backend
 from striate.autograd import enable_grad, no_grad
 from striate.gradcheck import GradcheckError, gradcheck
 from striate.tensor import Tensor, as_tensor
+from striate.variables import Variable
+from striate.gradient_tape import GradientTape
 
-from striate import activations, initializers, regularizers  # noqa: E402  (after the engine)
+from striate import activations, constraints, initializers, regularizers  # noqa: E402  (after the engine)
 from striate import layers, losses, metrics, optimizers  # noqa: E402
-from striate import applications, callbacks, models  # noqa: E402
-from striate import datasets, explain, saving, utils, viz  # noqa: E402
+from striate import applications, callbacks, distribution, models  # noqa: E402
+from striate import config, datasets, explain, saving, utils, viz, wrappers  # noqa: E402
+from striate import interop, ops, random  # noqa: E402
 from striate.layers import Input  # noqa: E402
 from striate.models import Model, Sequential  # noqa: E402
 
@@ -26,5 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "as_tensor", "no_grad", "enable_grad", "gradcheck", "GradcheckError", "backend",
     "activations", "initializers", "regularizers", "layers", "losses", "metrics", "optimizers",
-    "applications", "callbacks", "models", "datasets", "explain", "saving", "utils", "viz", "Input", "Model", "Sequential", "__version__",
+    "applications", "callbacks", "config", "distribution", "models", "datasets", "explain", "saving", "utils", "viz",
+    "Input", "Model", "Sequential", "__version__", "interop", "ops", "random",
 ]
+__all__ += ["Variable", "GradientTape", "constraints", "wrappers"]

@@ -6,25 +6,42 @@ Only names found in a fixed table (built-ins plus what the caller passes as
 
 import contextlib
 
-__all__ = ["CustomScope", "from_config_dict"]
+from striate._object_registry import GLOBAL_CUSTOM_OBJECTS, scope_objects
+
+__all__ = ["CustomScope", "from_config_dict", "custom_names"]
+
+
+def custom_names():
+    """The registered objects (under ``"package>name"`` and, where unambiguous, their plain
+    name) and those of the active ``custom_object_scope``: what a config may name besides
+    the built-ins."""
+    plain = {}
+    for key, obj in GLOBAL_CUSTOM_OBJECTS.items():
+        plain.setdefault(key.rpartition(">")[2], obj)
+    return {**plain, **GLOBAL_CUSTOM_OBJECTS, **scope_objects()}
 
 
 class CustomScope:
     """The ``custom_objects`` of the deserialize calls in progress, so nested configs
-    (the function inside a wrapper's config) resolve to them too."""
+    (the function inside a wrapper's config) resolve to them too; ``objects`` also
+    holds the registered and scoped objects (:func:`custom_names`)."""
 
     def __init__(self):
-        self.objects = {}
+        self._local = {}
+
+    @property
+    def objects(self):
+        return {**custom_names(), **self._local}
 
     @contextlib.contextmanager
     def extended(self, custom_objects):
-        saved = dict(self.objects)
-        self.objects.update(custom_objects or {})
+        saved = dict(self._local)
+        self._local.update(custom_objects or {})
         try:
             yield
         finally:
-            self.objects.clear()
-            self.objects.update(saved)
+            self._local.clear()
+            self._local.update(saved)
 
 
 def from_config_dict(config, objects, modules, scope, custom_objects, lookup):
@@ -45,8 +62,11 @@ def from_config_dict(config, objects, modules, scope, custom_objects, lookup):
         raise ValueError(f"deserialize: expected a name or a dict with 'class_name', got {config!r}")
     if config.get("module") not in modules and config["class_name"] not in objects:
         raise ValueError(f"deserialize: unknown module {config.get('module')!r}")
+    registered = config.get("registered_name")
     if config["class_name"] == "function":
-        return lookup(config["config"], objects)
-    cls = lookup(config["class_name"], objects)
+        name = registered if isinstance(registered, str) and registered in objects else config["config"]
+        return lookup(name, objects)
+    name = registered if isinstance(registered, str) and registered in objects else config["class_name"]
+    cls = lookup(name, objects)
     with scope.extended(custom_objects):
         return cls.from_config(config.get("config") or {})

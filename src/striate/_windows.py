@@ -17,6 +17,7 @@ samples and the number of windows is ``(n - (k - 1) * d - 1) // s + 1``.
 [1.0, 2.0, 3.0]
 """
 
+from striate import backend
 from striate.backend import xp
 
 __all__ = [
@@ -134,7 +135,7 @@ def window_view(x, window, axes, strides=None, dilation=None):
         steps[axis] = x.strides[axis] * s
     shape += list(window)
     steps += [x.strides[axis] * d for axis, d in zip(axes, dilation)]
-    return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=steps, writeable=False)
+    return backend.as_strided(x, shape, steps, writeable=False)
 
 
 def window_add(windows, x_shape, axes, strides=None, dilation=None, out=None):

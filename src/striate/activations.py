@@ -10,6 +10,7 @@ The functions themselves live in ``striate.functional``; this module is the
 """
 
 from striate import functional as F
+from striate._object_registry import get_registered_name, lookup_custom
 
 __all__ = ["get", "serialize", "deserialize", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu",
            "sigmoid", "hard_sigmoid", "tanh", "softplus", "softsign", "silu", "swish",
@@ -28,7 +29,11 @@ _BY_NAME = {
 
 
 def get(identifier):
-    """The activation function for a name, None (linear) or a callable.
+    """The activation function for a name, None (linear), a config dict or a callable.
+
+    A name that is not built in is looked up among the registered functions
+    (:func:`~striate.saving.register_keras_serializable`) and those of the active
+    :class:`~striate.saving.CustomObjectScope`.
 
     Raises:
         ValueError: for an unknown name, listing the known ones.
@@ -37,10 +42,11 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        try:
-            return _BY_NAME[identifier.lower()]
-        except KeyError:
-            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_BY_NAME)}") from None
+        found = _BY_NAME.get(identifier.lower()) or lookup_custom(identifier)
+        if found is None:
+            raise ValueError(f"unknown activation {identifier!r}; known: {sorted(_BY_NAME)} (a custom activation "
+                             "must be registered with register_keras_serializable or given in custom_objects)")
+        return found
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
@@ -49,10 +55,11 @@ def get(identifier):
 
 
 def serialize(activation):
-    """The name of a built-in activation.
+    """The name of a built-in activation; for a custom function, Keras's
+    ``{"module", "class_name": "function", "config": name, "registered_name"}``.
 
     Raises:
-        ValueError: for a function that is not a built-in (it cannot be saved safely).
+        ValueError: for a lambda or a callable without a name (it cannot be saved safely).
     """
     for name, fn in _BY_NAME.items():
         if fn is activation:
@@ -60,13 +67,24 @@ def serialize(activation):
     name = getattr(activation, "__name__", None)
     if name in _BY_NAME:
         return name
-    raise ValueError(f"cannot serialize activation {activation!r}: only built-in activations are saved by name")
+    if not isinstance(name, str) or name == "<lambda>":
+        raise ValueError(f"cannot serialize activation {activation!r}: a lambda (or a callable without a name) is "
+                         "code; use a named function registered with register_keras_serializable")
+    registered = get_registered_name(activation)
+    return {"module": getattr(activation, "__module__", None), "class_name": "function", "config": name,
+            "registered_name": registered if ">" in registered else None}
 
 
-def deserialize(config):
-    """The activation for a name or ``{'class_name': 'function', 'config': name}``."""
+def deserialize(config, custom_objects=None):
+    """The activation for a name or ``{'class_name': 'function', 'config': name, 'registered_name': ...}``."""
     if isinstance(config, dict):
+        registered = config.get("registered_name")
+        found = lookup_custom(registered, custom_objects) if isinstance(registered, str) else None
+        if found is not None:
+            return found
         config = config.get("config")
     if not isinstance(config, str):
         raise ValueError(f"activation config must be a name, got {config!r}")
+    if custom_objects and config in custom_objects:
+        return custom_objects[config]
     return get(config)

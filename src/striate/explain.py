@@ -23,8 +23,11 @@ gradient, and checks both formulas against what the engine computed.
 ([(2,), (3,), (3,), (1,)], True)
 """
 
+import functools
+
 import numpy as np
 
+from striate import backend
 from striate import losses as losses_module
 from striate.layers.core import Activation, Dense, Flatten
 from striate.layers.dropout import Dropout
@@ -149,18 +152,19 @@ def backprop(model, x, y, loss=None):
         layer.kernel.grad = None
         if layer.bias is not None:
             layer.bias.grad = None
-    total = loss_fn(y, values[-1])
+    total = loss_fn(backend.to_device(y), values[-1])
     total.backward()
 
+    host = functools.partial(backend.to_host, copy=True)  # the trace is printed and drawn: host arrays
     trace.loss = float(total.data)
-    trace.values = [t.data[0].copy() for t in values]
-    trace.pre_activations = [t.data[0].copy() for t in pres]
-    trace.node_grads = [t.grad[0].copy() for t in values]
-    trace.pre_activation_grads = [t.grad[0].copy() for t in pres]
-    trace.kernel_grads = [layer.kernel.grad.copy() for layer, _ in stack]
-    trace.bias_grads = [None if layer.bias is None else layer.bias.grad.copy() for layer, _ in stack]
+    trace.values = [host(t.data[0]) for t in values]
+    trace.pre_activations = [host(t.data[0]) for t in pres]
+    trace.node_grads = [host(t.grad[0]) for t in values]
+    trace.pre_activation_grads = [host(t.grad[0]) for t in pres]
+    trace.kernel_grads = [host(layer.kernel.grad) for layer, _ in stack]
+    trace.bias_grads = [None if layer.bias is None else host(layer.bias.grad) for layer, _ in stack]
     for i, (layer, _) in enumerate(stack):
-        kernel = layer.kernel.data
+        kernel = backend.to_host(layer.kernel.data)
         delta_formula = kernel @ trace.pre_activation_grads[i]  # (in,) = (in, out) (out,)
         big_delta_formula = np.outer(trace.values[i], trace.pre_activation_grads[i])  # (in, out)
         trace.checks[f"δ_{i}"] = float(np.abs(delta_formula - trace.node_grads[i]).max())

@@ -184,7 +184,8 @@ def dropout(x, rate, rng=None, noise_shape=None):
     Args:
         x: Tensor.
         rate: float in [0, 1).
-        rng: a ``numpy.random.Generator``, or None for striate's global one.
+        rng: a ``numpy.random.Generator``, or None for striate's global one (host: the mask
+            is drawn there and moved to the device, so a seed gives the same masks on every backend).
         noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
             drops whole feature maps); defaults to ``x.shape``.
 
@@ -194,5 +195,5 @@ def dropout(x, rate, rng=None, noise_shape=None):
     x = _tensor(x)
     if rate == 0:
         return x
-    shape = None if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
-    return Noise.apply(x, kind="dropout", rate=float(rate), rng=rng, noise_shape=shape)
+    return Noise.apply(x, kind="dropout", rate=float(rate), rng=rng,
+                       noise_shape=None if noise_shape is None else tuple(noise_shape))

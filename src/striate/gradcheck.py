@@ -8,7 +8,7 @@ their own layers:
 True
 """
 
-from striate import backend
+from striate import backend, random
 from striate.backend import xp
 from striate.tensor import Tensor
 
@@ -45,7 +45,7 @@ def gradcheck(fn, *inputs, params=(), eps=1e-6, atol=1e-5, rtol=1e-4, directiona
         GradcheckError: naming the input, the element and both values.
         TypeError: when a parameter is not float64.
     """
-    rng = xp.random.default_rng(seed)
+    rng = random.host_generator(seed)  # host draws: the same check on every backend
     tensors = [_as_checked_input(x) for x in inputs]
     for i, p in enumerate(params):
         if not isinstance(p, Tensor) or p.dtype != xp.float64:
@@ -56,7 +56,7 @@ def gradcheck(fn, *inputs, params=(), eps=1e-6, atol=1e-5, rtol=1e-4, directiona
         t.grad = None
 
     out = fn(*tensors)
-    weights = rng.standard_normal(out.shape)
+    weights = backend.to_device(rng.standard_normal(out.shape))
 
     def objective():
         return float((fn(*tensors).data * weights).sum())
@@ -74,7 +74,7 @@ def gradcheck(fn, *inputs, params=(), eps=1e-6, atol=1e-5, rtol=1e-4, directiona
 
 
 def _as_checked_input(x):
-    data = x.data if isinstance(x, Tensor) else xp.asarray(x)
+    data = x.data if isinstance(x, Tensor) else backend.to_device(x)
     if data.dtype.kind != "f":
         return Tensor(data)
     return Tensor(data.astype(xp.float64), requires_grad=True)
@@ -98,7 +98,7 @@ def _check_elements(t, analytic, objective, eps, atol, rtol, label):
 
 
 def _check_direction(t, analytic, objective, rng, eps, atol, rtol, label):
-    direction = rng.standard_normal(t.shape)
+    direction = backend.to_device(rng.standard_normal(t.shape))
     direction /= xp.linalg.norm(direction)
     original = t.data.copy()
     t.data[...] = original + eps * direction

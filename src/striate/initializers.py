@@ -18,7 +18,8 @@ call returns the same values, as in Keras 3.
 import math
 
 from striate import backend, random
-from striate.backend import xp
+from striate._object_registry import lookup_custom
+from striate.backend import host, xp
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomUniform", "RandomNormal", "TruncatedNormal",
@@ -71,7 +72,7 @@ class _Seeded(Initializer):
         self.seed = None if seed is None else int(seed)
 
     def _rng(self):
-        return random.generator() if self.seed is None else xp.random.default_rng(self.seed)
+        return random.generator() if self.seed is None else random.host_generator(self.seed)
 
     def get_config(self):
         return {"seed": self.seed}
@@ -104,7 +105,7 @@ class RandomUniform(_Seeded):
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape, dtype=None):
-        return self._rng().uniform(self.minval, self.maxval, size=shape).astype(_dtype(dtype))
+        return _drawn(self._rng().uniform(self.minval, self.maxval, size=shape), dtype)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -116,19 +117,24 @@ class RandomNormal(_Seeded):
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype=None):
-        return self._rng().normal(self.mean, self.stddev, size=shape).astype(_dtype(dtype))
+        return _drawn(self._rng().normal(self.mean, self.stddev, size=shape), dtype)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
+def _drawn(values, dtype):
+    """Host random values (drawn from striate's host generator) as a device array of ``dtype``."""
+    return backend.to_device(values.astype(_dtype(dtype)))
+
+
 def _truncated_normal(rng, shape, stddev):
     """Normal samples redrawn until within two standard deviations of 0."""
     values = rng.standard_normal(size=shape)
-    outside = xp.abs(values) > 2.0
+    outside = host.abs(values) > 2.0
     while outside.any():
         values[outside] = rng.standard_normal(size=int(outside.sum()))
-        outside = xp.abs(values) > 2.0
+        outside = host.abs(values) > 2.0
     return values * stddev
 
 
@@ -136,7 +142,7 @@ class TruncatedNormal(RandomNormal):
     """Normal with mean ``mean`` and ``stddev``, values beyond 2 stddev redrawn."""
 
     def __call__(self, shape, dtype=None):
-        return (self.mean + _truncated_normal(self._rng(), shape, self.stddev)).astype(_dtype(dtype))
+        return _drawn(self.mean + _truncated_normal(self._rng(), shape, self.stddev), dtype)
 
 
 class VarianceScaling(_Seeded):
@@ -173,7 +179,7 @@ class VarianceScaling(_Seeded):
         else:
             limit = math.sqrt(3.0 * variance)
             values = rng.uniform(-limit, limit, size=shape)
-        return values.astype(_dtype(dtype))
+        return _drawn(values, dtype)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
@@ -215,11 +221,11 @@ class Orthogonal(_Seeded):
             raise ValueError(f"Orthogonal: needs a shape of rank >= 2, got {tuple(shape)}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         flat = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
-        q, r = xp.linalg.qr(flat)
-        q *= xp.sign(xp.diag(r))  # makes the result uniformly distributed
+        q, r = host.linalg.qr(flat)  # on the host, where the numbers were drawn
+        q *= host.sign(host.diag(r))  # makes the result uniformly distributed
         if rows < cols:
             q = q.T
-        return (self.gain * q[:rows, :cols]).reshape(shape).astype(_dtype(dtype))
+        return _drawn((self.gain * q[:rows, :cols]).reshape(shape), dtype)
 
     def get_config(self):
         return {"gain": self.gain, **super().get_config()}
@@ -263,17 +269,21 @@ def get(identifier):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
+        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier) or lookup_custom(identifier)
         if cls is None:
             raise ValueError(f"unknown initializer {identifier!r}; known: {sorted(_ALIASES)}")
-        return cls()
+        return cls() if isinstance(cls, type) else cls
     raise TypeError(f"could not interpret initializer {identifier!r}")
 
 
 def serialize(initializer):
     """``{'class_name': ..., 'config': ...}`` of a built-in initialiser."""
     if type(initializer).__name__ not in _CLASSES:
-        raise ValueError(f"cannot serialize initializer {initializer!r}: not a built-in initializer")
+        if not hasattr(initializer, "get_config"):
+            raise ValueError(f"cannot serialize initializer {initializer!r}: neither built in nor with get_config()")
+        from striate.saving.object_serialization import serialize_keras_object
+
+        return serialize_keras_object(initializer)  # a custom class: found again when registered
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
 
 
@@ -282,7 +292,8 @@ def deserialize(config):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"initializer config must be a dict with 'class_name', got {config!r}")
     name = config["class_name"]
-    cls = _CLASSES.get(name) or _ALIASES.get(str(name).lower())
+    cls = (lookup_custom(config.get("registered_name")) or _CLASSES.get(name) or _ALIASES.get(str(name).lower())
+           or lookup_custom(name))
     if cls is None:
         raise ValueError(f"unknown initializer class {name!r}")
     return cls.from_config(dict(config.get("config") or {}))

@@ -6,7 +6,9 @@
 0.5
 """
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize", "deserialize"]
+from striate._object_registry import lookup_custom
+
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "serialize", "deserialize", "l1", "l2", "l1_l2"]
 
 
 class Regularizer:
@@ -60,6 +62,8 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+l1, l2, l1_l2 = L1, L2, L1L2  # Keras's function-style aliases: keras.regularizers.l2(1e-3)
+
 _BY_NAME = {"l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2}
 _CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2}
 
@@ -69,9 +73,10 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
     if isinstance(identifier, str):
-        if identifier.lower() not in _BY_NAME:
+        found = _BY_NAME.get(identifier.lower()) or _CLASSES.get(identifier) or lookup_custom(identifier)
+        if found is None:
             raise ValueError(f"unknown regularizer {identifier!r}; known: {sorted(_BY_NAME)}")
-        return _BY_NAME[identifier.lower()]()
+        return found() if isinstance(found, type) else found
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
@@ -83,7 +88,11 @@ def serialize(regularizer):
     if regularizer is None:
         return None
     if type(regularizer).__name__ not in _CLASSES:
-        raise ValueError(f"cannot serialize regularizer {regularizer!r}: not a built-in regularizer")
+        if not hasattr(regularizer, "get_config"):
+            raise ValueError(f"cannot serialize regularizer {regularizer!r}: neither built in nor with get_config()")
+        from striate.saving.object_serialization import serialize_keras_object
+
+        return serialize_keras_object(regularizer)  # a custom class: found again when registered
     return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
 
 
@@ -91,6 +100,9 @@ def deserialize(config):
     if config is None:
         return None
     name = config.get("class_name") if isinstance(config, dict) else None
-    if name not in _CLASSES:
+    cls = _CLASSES.get(name) if isinstance(name, str) else None
+    cls = cls or lookup_custom(config.get("registered_name") if isinstance(config, dict) else None) \
+        or lookup_custom(name)
+    if cls is None:
         raise ValueError(f"unknown regularizer config {config!r}")
-    return _CLASSES[name].from_config(dict(config.get("config") or {}))
+    return cls.from_config(dict(config.get("config") or {}))

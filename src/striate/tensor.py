@@ -83,15 +83,17 @@ class Tensor:
         return len(self.data)
 
     def numpy(self):
-        """The underlying array (not a copy)."""
-        return self.data
+        """The values as a NumPy array: the underlying array on NumPy (not a copy), a host
+        copy on a GPU backend (as Keras's ``numpy()``)."""
+        return backend.to_host(self.data)
 
     def item(self):
         """The single value of a one-element tensor as a Python number."""
         return self.data.item()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        data = backend.to_host(self.data)  # NumPy asked for it: the host copy on a GPU backend
+        return data if dtype is None else data.astype(dtype)
 
     def __repr__(self):
         extra = ", requires_grad=True" if self.requires_grad else ""

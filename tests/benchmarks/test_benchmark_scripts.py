@@ -61,3 +61,13 @@ def test_profile_step_reports_the_step_time_and_a_profile():
     out = run(ROOT / "benchmarks" / "profile_step.py", "b", "--steps", "3", "--top", "3")
     assert re.search(r"net b, train, batch 32: \d+\.\d+ ms per step", out)
     assert "tottime" in out
+
+
+def test_bench_gpu_checks_the_install_and_says_what_it_could_not_measure():
+    out = run(ROOT / "benchmarks" / "bench_gpu.py", "--quick", "--seconds", "0.05")
+    assert "== install check" in out and "numpy " in out
+    rows = [l for l in out.splitlines() if l.startswith("| d ") or l.startswith("| e ")]
+    assert len(rows) == 4, out  # (d, e) x (train, infer) at the quick batch
+    assert all(re.search(r"\| [\d,]+ \|", row) for row in rows), rows  # striate-NumPy always measured
+    if importlib.util.find_spec("cupy") is None:
+        assert "cupy: not measured" in out and all("not measured" in row for row in rows)

@@ -153,8 +153,8 @@ def test_a_keras3_conv2d_config_loads():
     }
     layer = Conv2D.from_config(keras_config)
     assert layer(np.ones((1, 5, 5, 4), dtype="float32")).shape == (1, 3, 3, 2)
-    with pytest.raises(ValueError, match="constraints are not supported"):
-        Conv2D(2, 3, kernel_constraint="non_neg")
+    constrained = Conv2D(2, 3, kernel_constraint="non_neg")  # constraints are Keras's now
+    assert constrained.get_config()["kernel_constraint"]["class_name"] == "NonNeg"
 
 
 def test_groups_must_divide_the_input_channels():

@@ -106,10 +106,10 @@ def test_metric_base_class_contract():
     class Maximum(metrics.Metric):
         def __init__(self, name="maximum", dtype=None):
             super().__init__(name=name, dtype=dtype)
-            self.value = self.add_variable(())
+            self.value = self.add_variable((), initializer="zeros")  # Keras 3: a Variable
 
         def update_state(self, values, sample_weight=None):
-            self.value[...] = max(float(self.value), float(np.max(values)))
+            self.value.assign(max(float(self.value), float(np.max(values))))
 
         def result(self):
             return float(self.value)

@@ -50,22 +50,41 @@ def over_batch(part, n, work_bytes):
     Returns:
         The parts' results, in order.
     """
-    global _pool, _pool_size
-    threads = min(backend.num_threads(), n)
-    if threads <= 1 or work_bytes < MIN_PARALLEL_BYTES:
+    if not backend.uses_host_threads():  # a GPU backend: the device runs the whole batch at once
         return [part(0, n)]
-    bounds = [n * i // threads for i in range(threads + 1)]
+    threads = min(backend.num_threads(), n)
+    if work_bytes < MIN_PARALLEL_BYTES or (threads <= 1 and not backend.is_deterministic()):
+        return [part(0, n)]
+    # One part per thread; in deterministic mode a fixed number of parts, whatever the threads.
+    count = min(n, backend.DETERMINISTIC_PARTS) if backend.is_deterministic() else threads
+    bounds = [n * i // count for i in range(count + 1)]
     ranges = list(zip(bounds, bounds[1:]))
+    threads = min(threads, len(ranges))
+    if threads <= 1:
+        return [part(start, stop) for start, stop in ranges]
+    return _run_on_threads(part, ranges, threads)
+
+
+def _run_on_threads(part, ranges, threads):
+    """Run ``part`` over ``ranges`` on ``threads`` threads (this one included); results in order."""
+    global _pool, _pool_size
     if _pool is None or _pool_size < threads - 1:
         _pool = ThreadPoolExecutor(max_workers=threads - 1, thread_name_prefix="striate")
         _pool_size = threads - 1
+    # Thread t takes parts t, t + threads, ...: with one part per thread, one each.
+    def chain(first_index):
+        return [(i, part(*ranges[i])) for i in range(first_index, len(ranges), threads)]
+
     with backend.blas_threads(1):
-        futures = [_pool.submit(part, start, stop) for start, stop in ranges[1:]]
+        futures = [_pool.submit(chain, t) for t in range(1, threads)]
         try:
-            first = part(*ranges[0])  # this thread takes a part too
+            mine = chain(0)  # this thread takes its share too
         finally:
             wait(futures)  # never leave a part running behind an error
-        return [first] + [f.result() for f in futures]
+        done = dict(mine)
+        for future in futures:
+            done.update(future.result())
+        return [done[i] for i in range(len(ranges))]
 
 
 # A product of fewer multiply-adds is done by one thread.
@@ -73,6 +92,8 @@ MIN_PARALLEL_FLOPS = 4_000_000
 
 
 def _split_pays(flops):
+    if backend.is_deterministic():  # the same split whatever the thread count
+        return flops >= MIN_PARALLEL_FLOPS
     return flops >= MIN_PARALLEL_FLOPS and backend.num_threads() > 1 and backend.current_blas_threads() == 1
 
 

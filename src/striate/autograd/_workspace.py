@@ -25,6 +25,7 @@ True
 import math
 import threading
 
+from striate import backend
 from striate.backend import xp
 
 __all__ = ["workspace", "zeros", "chunks", "clear", "CHUNK_BYTES", "MAX_CACHED_BYTES"]
@@ -100,7 +101,8 @@ def zeros(shape, dtype):
             buf = _ZEROS.get(dtype)
             if buf is None or buf.size < size:
                 buf = xp.zeros(size, dtype)
-                buf.flags.writeable = False
+                if backend.is_numpy():  # CuPy's flags are read-only facts
+                    buf.flags.writeable = False
                 if buf.nbytes <= MAX_CACHED_BYTES:
                     _ZEROS[dtype] = buf  # views of a smaller, older buffer stay valid
     return buf[:size].reshape(shape)
@@ -116,3 +118,11 @@ def clear():
     """Drop every buffer this thread keeps (frees their memory)."""
     _KEPT.buffers.clear()
     _KEPT.views.clear()
+
+
+@backend.on_backend_change
+def _forget_all():
+    """After ``set_backend``: every thread's buffers and the shared zeros belong to the old module."""
+    global _KEPT
+    _KEPT = _Kept()
+    _ZEROS.clear()

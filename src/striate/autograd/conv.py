@@ -36,7 +36,8 @@ of the two input-gradient methods per layer, and only the gradients that
 import math
 
 from striate._windows import as_tuple, padding_amounts, span
-from striate.autograd import _im2col
+from striate import backend
+from striate.autograd import _conv_device, _im2col
 from striate.autograd._gemm import gemm_limit, mm, mm_tn
 from striate.autograd._im2col import WindowPlan
 from striate.autograd._parallel import over_batch
@@ -330,11 +331,15 @@ class Conv(Function):
         if not isinstance(padding, str):
             padding = tuple(tuple(p) for p in padding)
         geo = ConvGeometry.get(x.shape, w.shape, strides, padding, dilation)
-        y = geo.forward(x, w, b, relu)
+        # the one device branch: a GPU backend runs whole-batch GEMMs (_conv_device.py)
+        y = geo.forward(x, w, b, relu) if backend.is_numpy() else _conv_device.forward(geo, x, w, b, relu)
         self.saved = (x, w, geo, b is not None, y if relu else None)
         return y
 
     def backward(self, dy):
         x, w, geo, has_bias, relu_output = self.saved
         need = self.needs_grad
-        return geo.backward(x, w, dy, need[0], need[1], has_bias and len(need) > 2 and need[2], relu_output)
+        need_b = has_bias and len(need) > 2 and need[2]
+        if backend.is_numpy():
+            return geo.backward(x, w, dy, need[0], need[1], need_b, relu_output)
+        return _conv_device.backward(geo, x, w, dy, need[0], need[1], need_b, relu_output)

@@ -77,6 +77,8 @@ class BackupAndRestore(Callback):
     counters of other callbacks (EarlyStopping's patience, ReduceLROnPlateau's wait).
     """
 
+    rank_zero_only = True  # prints or writes files: process 0 only under data parallelism
+
     def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
         super().__init__()
         try:

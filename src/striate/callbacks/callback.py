@@ -13,7 +13,11 @@ class Callback:
     Attributes:
         model: the model being trained (set by ``fit``).
         params: ``{'epochs', 'steps', 'verbose'}`` of the running call.
+        rank_zero_only: class attribute; True for callbacks that print or write files, which
+            run on process 0 alone under data parallelism (``striate.distribution``).
     """
+
+    rank_zero_only = False
 
     def __init__(self):
         self.model = None
@@ -49,10 +53,15 @@ class CallbackList:
     """
 
     def __init__(self, callbacks, model, params):
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
+        from striate.callbacks.data_parallel_sync import for_this_process  # it subclasses Callback
+
+        callbacks = list(callbacks)
+        for cb in callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks must be striate.callbacks.Callback instances, got {cb!r}")
+        # Under data parallelism: printing/file-writing callbacks on process 0 only, plus the sync.
+        self.callbacks = for_this_process(callbacks, params.get("mode"))
+        for cb in self.callbacks:
             cb.set_model(model)
             cb.set_params(params)
 

@@ -17,6 +17,8 @@ class CSVLogger(Callback):
         append: add to an existing file (its header is kept) instead of overwriting.
     """
 
+    rank_zero_only = True  # prints or writes files: process 0 only under data parallelism
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename, self.separator, self.append = os.fspath(filename), separator, append

@@ -19,6 +19,7 @@ per ``fit`` when the norm exceeds that value or is not finite.
 import math
 import warnings
 
+from striate import backend
 from striate.backend import xp
 from striate.callbacks.callback import Callback
 
@@ -51,7 +52,7 @@ class GradientNormLogger(Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         total = 0.0
-        with xp.errstate(over="ignore", invalid="ignore"):
+        with backend.errstate(over="ignore", invalid="ignore"):
             for v in self.model.trainable_weights:
                 if v.grad is not None:
                     g = xp.asarray(v.grad, dtype=xp.float64).ravel()  # float64: float32 squares overflow early

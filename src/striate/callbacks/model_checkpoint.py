@@ -51,6 +51,8 @@ class ModelCheckpoint(Callback):
         KeyError: (during fit) when ``filepath`` names a field absent from the logs.
     """
 
+    rank_zero_only = True  # prints or writes files: process 0 only under data parallelism
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()

@@ -113,6 +113,8 @@ def _is_interactive(stream):
 class ProgbarLogger(Callback):
     """Prints training progress: ``verbose=1`` a bar per epoch, ``verbose=2`` one line per epoch."""
 
+    rank_zero_only = True  # prints or writes files: process 0 only under data parallelism
+
     def __init__(self, stream=None):
         super().__init__()
         self.stream = stream

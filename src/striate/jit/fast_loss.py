@@ -75,10 +75,10 @@ class SoftmaxCrossEntropy:
             coefficients = -y.astype(logp.dtype, copy=False)
         scale = 0.0 if n == 0 else 1.0 / float(n)
         if sample_weight is None:
-            combined = xp.asarray(coefficients * scale, dtype=logp.dtype)
+            combined = coefficients * scale  # float32 times a Python float: float32, as _expand_last's
         else:
             w = sample_weight.astype(logp.dtype, copy=False).reshape(n) * xp.asarray(scale, dtype=logp.dtype)
-            combined = xp.asarray(w[:, None] * coefficients, dtype=logp.dtype)
-        loss = float(xp.asarray((logp * combined).sum()))
+            combined = (w[:, None] * coefficients).astype(logp.dtype, copy=False)
+        loss = float((logp * combined).sum())
         dlogits = combined - xp.exp(logp) * combined.sum(axis=-1, keepdims=True)
         return loss, dlogits

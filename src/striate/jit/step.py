@@ -15,10 +15,10 @@ batches:
    any loss, metric or penalty works, and gradients reach the outputs;
 3. the plan's backward from those gradients to the trainable Variables, plus
    whatever an eager penalty (kernel regularizers) put into ``v.grad``;
-4. ``model._reduce_gradients(grads)`` when the model defines it: the hook where
-   data parallelism averages gradients between processes (None entries stand for
-   variables without a gradient); the identity otherwise;
-5. ``model.optimizer.apply(grads, variables)`` — weights change only here, after
+4. ``model.optimizer.apply(grads, variables)``, which under data parallelism first
+   averages the gradients over the processes (``striate.distribution``; the
+   compiled step runs inside ``distributed_step``, which shards the batch and
+   draws the random numbers of the global batch) — weights change only here, after
    everything else succeeded, so a failed step leaves them unchanged.
 
 A plan is traced again when the inputs' signature is new, when a Variable's
@@ -31,7 +31,7 @@ eagerly; ``jit_compile=True`` turns the first two into a ValueError.
 
 import warnings
 
-from striate import _structure, random
+from striate import _structure, backend, random
 from striate.autograd.function import no_grad
 from striate.backend import xp
 from striate.jit.fast_loss import SoftmaxCrossEntropy
@@ -102,6 +102,10 @@ class CompiledStep:
         return reasons[-1] if reasons else None
 
     def __call__(self, data):
+        if not backend.is_numpy():
+            # On a GPU backend the Python around the ops matters less, and a plan's check would
+            # move its random draws to the device twice more: steps run eagerly there (for now).
+            return self.eager_step(data)
         x, y, sample_weight = self.unpack(data)
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         if not all(type(a) is xp.ndarray for a in xs):
@@ -191,7 +195,7 @@ class CompiledStep:
 
         Mirrors ``Steps.train_step``/``test_step``/``predict_step`` (which this replaces
         only when they are not overridden), recording the model's forward when a
-        ``tracer`` is given, and with the gradient hook of the compiled step.
+        ``tracer`` is given.
         """
         model = self.model
         feed = inputs if isinstance(x, (list, tuple)) else inputs[0]
@@ -222,9 +226,8 @@ class CompiledStep:
             return self.model(feed, training=self.training)
 
     def _apply(self, grads, variables):
-        hook = getattr(self.model, "_reduce_gradients", None)
-        if hook is not None:
-            grads = hook(grads)
+        # Under data parallelism the optimizer averages the gradients over the processes
+        # first (striate.distribution.reduce_gradients), between backward and the update.
         self.model.optimizer.apply(grads, variables)
 
     # ---- checking a new plan -------------------------------------------------------------------
@@ -357,18 +360,22 @@ def _gradients(entry, seeds):
 
 
 def _agree(replayed, eager):
-    """Whether two lists of output arrays are equal to float32 rounding (NaNs where both have them)."""
+    """Whether two lists of output arrays are equal to float32 rounding (NaNs where both have them);
+    compared on the host, whatever the backend."""
     if len(replayed) != len(eager):
         return False
+    host = backend.host
     for a, b in zip(replayed, eager):
+        a, b = backend.to_host(a), backend.to_host(b)
         if a.shape != b.shape or a.dtype != b.dtype:
             return False
         if a.dtype.kind != "f":
-            if not xp.array_equal(a, b):
+            if not host.array_equal(a, b):
                 return False
             continue
-        scale = float(xp.max(xp.abs(b), initial=0.0, where=xp.isfinite(b))) if b.size else 0.0
+        finite = host.abs(b[host.isfinite(b)])
+        scale = float(finite.max()) if finite.size else 0.0
         tol = 1e-4 * max(1.0, scale) if a.dtype.itemsize <= 4 else 1e-10 * max(1.0, scale)
-        if not xp.allclose(a, b, rtol=1e-4, atol=tol, equal_nan=True):
+        if not host.allclose(a, b, rtol=1e-4, atol=tol, equal_nan=True):
             return False
     return True

@@ -1,11 +1,15 @@
 """Keras-style layers (``striate.layers`` is ``keras.layers``)."""
 
 from striate.layers.base import InputSpec, Layer
+from striate.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from striate.layers.convolutional import Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D, Convolution3D
 from striate.layers.core import Activation, Dense, Flatten, Identity, Lambda, Reshape
+from striate.layers.depthwise import (DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                     SeparableConvolution1D, SeparableConvolution2D)
 from striate.layers.dropout import Dropout
 from striate.layers.input_layer import Input, InputLayer
-from striate.layers.merging import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
+from striate.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+                                    concatenate, maximum, minimum, multiply, subtract)
 from striate.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
                                     AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
                                     GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
@@ -17,6 +21,7 @@ from striate.layers.regularization import (ActivityRegularization, GaussianDropo
 from striate.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, ZeroPadding1D,
                                       ZeroPadding2D, ZeroPadding3D)
 from striate.layers.upsampling import UpSampling1D, UpSampling2D, UpSampling3D
+from striate.layers.serialization import deserialize, serialize
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Dense", "Activation", "Flatten", "Reshape", "Identity",
@@ -34,3 +39,6 @@ __all__ = [
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     "UpSampling1D", "UpSampling2D", "UpSampling3D", "RepeatVector", "Permute",
 ]
+__all__ += ["ReLU", "LeakyReLU", "ELU", "Softmax", "PReLU", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+            "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D"]
+__all__ += ["serialize", "deserialize", "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]

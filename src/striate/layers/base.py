@@ -21,18 +21,31 @@ returns symbolic outputs whose shapes come from ``compute_output_shape``.
 import contextlib
 import inspect
 import re
+import threading
 
-from striate import _structure, backend, initializers, regularizers
+from striate import backend, regularizers
 from striate.autograd import no_grad
 from striate.backend import xp
+from striate.layers.layer_config import LayerConfig
+from striate.layers.layer_state import LayerState
 from striate.layers.symbolic import (KerasTensor, Node, is_keras_tensor, is_symbolic, tree_flatten,
                                      tree_map)
+from striate.layers.tracking import Tracking
 from striate.tensor import Tensor
-from striate.variables import Variable
 
-__all__ = ["Layer", "InputSpec", "training_scope", "in_training"]
+__all__ = ["Layer", "InputSpec", "training_scope", "in_training", "LayerMemoryError"]
 
 _training = False
+
+
+class _CallDepth(threading.local):
+    """How deep the eager ``__call__``s of this thread are nested: the outermost one starts the
+    losses afresh. Per thread, so a layer called in a data worker never counts as (or hides) the
+    outer call of the training step."""
+    value = 0
+
+
+_call_depth = _CallDepth()
 
 
 def in_training():
@@ -80,7 +93,7 @@ def _snake_case(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
-class Layer:
+class Layer(Tracking, LayerState, LayerConfig):
     """Base class of every layer (and of models).
 
     Args:
@@ -91,165 +104,39 @@ class Layer:
             ``Sequential`` build itself at once, as in Keras.
         batch_input_shape, batch_size, input_dim: Keras's other ways to say the same.
         activity_regularizer: penalty on the layer's outputs, added to the loss.
+        autocast: accepted and recorded, as in Keras (striate computes in the layer's dtype).
 
     Raises:
         TypeError: for an argument the layer does not know.
     """
 
-    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, batch_input_shape=None,
-                 batch_size=None, input_dim=None, activity_regularizer=None, **kwargs):
-        if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
-        if name is not None and (not isinstance(name, str) or not name or "/" in name):
-            raise ValueError(f"{type(self).__name__}: name must be a non-empty string without '/', got {name!r}")
-        self._sublayers = []
-        self._own_weights = []
-        self._inbound_nodes = []
-        self._losses = []
-        self.name = name or backend.unique_name(_snake_case(type(self).__name__))
-        self._trainable = bool(trainable)
-        self.dtype = str(xp.dtype(dtype or backend.floatx()))
-        self.built = False
-        self.input_spec = None
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        if input_dim is not None and input_shape is None:
-            input_shape = (input_dim,)
-        if batch_input_shape is not None:
-            batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
-        self._batch_shape = None if input_shape is None else (batch_size, *_shape_tuple(input_shape, self.name))
-
-    # ---- tracking of sublayers -------------------------------------------------
-    # Public attributes that never change what a step computes (a model's bookkeeping).
+    # Public attributes that never change what a step computes (a model's bookkeeping);
+    # setting any other public attribute makes compiled steps trace again (tracking.py).
     _untracked_attributes = frozenset()
     # Whether compiled steps may record this layer (striate.jit.safety): set to True by
     # striate's layers whose call() only applies primitives, after review.
     jit_traceable = False
 
-    def __setattr__(self, key, value):
-        if not key.startswith("_") and "_sublayers" in self.__dict__:
-            found = [v for v in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(v, Layer)]
-            for layer in found:
-                if all(layer is not known for known in self._sublayers):
-                    self._sublayers.append(layer)
-            if key not in self._untracked_attributes:
-                _structure.changed()  # compiled steps recorded before this must trace again
-        object.__setattr__(self, key, value)
-
-    # ---- weights -------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None,
-                   regularizer=None):
-        """Create, track and return a :class:`Variable` of ``shape``.
-
-        Args:
-            shape: tuple of ints.
-            initializer: name, Initializer or callable ``(shape, dtype) -> array``.
-            trainable: whether optimizers update it.
-            name: short name such as ``'kernel'``.
-            regularizer: optional penalty on this weight, added to the loss.
-        """
-        shape = tuple(int(n) for n in (shape or ()))
-        dtype = dtype or self.dtype
-        value = initializers.get(initializer)(shape, dtype=dtype)
-        variable = Variable(value, name=name, trainable=trainable, dtype=dtype)
-        variable.path = f"{self.name}/{name}"
-        variable.requires_grad = variable.trainable and self.trainable
-        self._own_weights.append(variable)
-        _structure.changed()
-        if regularizer is not None:
-            self._losses.append((regularizers.get(regularizer), variable))
-        return variable
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value):
-        self._trainable = bool(value)
-        for variable in self._own_weights:
-            variable.requires_grad = variable.trainable and self._trainable
-        for layer in self._sublayers:
-            layer.trainable = value
-
-    def _flatten_layers(self):
-        """This layer's sublayers, depth first, each once."""
-        seen, out, stack = set(), [], list(reversed(self._sublayers))
-        while stack:
-            layer = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            stack.extend(reversed(layer._sublayers))
-        return out
-
-    @property
-    def weights(self):
-        """All weights: this layer's own in creation order, then its sublayers' (Keras's order)."""
-        seen, out = set(), []
-        for layer in [self] + self._flatten_layers():
-            for v in layer._own_weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    variables = weights
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return [v for v in self.weights if v.requires_grad]
-
-    trainable_variables = trainable_weights
-
-    @property
-    def non_trainable_weights(self):
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
-
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self):
-        """Copies of the weights as NumPy arrays, in :attr:`weights` order."""
-        return [v.data.copy() for v in self.weights]
-
-    def set_weights(self, weights):
-        """Overwrite the weights from arrays in :attr:`weights` order.
-
-        All shapes are checked before anything is written, so a bad list leaves
-        the layer as it was.
-
-        Raises:
-            ValueError: when the count or a shape differs.
-        """
-        current = self.weights
-        weights = list(weights)
-        if len(weights) != len(current):
-            raise ValueError(f"Layer {self.name!r}: set_weights expected {len(current)} arrays, got {len(weights)}")
-        arrays = [xp.asarray(w) for w in weights]
-        for v, a in zip(current, arrays):
-            if a.shape != v.shape:
-                raise ValueError(f"Layer {self.name!r}: weight {v.path!r} has shape {v.shape}, "
-                                 f"but the array given for it has shape {a.shape}")
-            if a.dtype.kind not in "fiub":
-                raise TypeError(f"Layer {self.name!r}: weight {v.path!r} needs numbers, got dtype {a.dtype}")
-        for v, a in zip(current, arrays):
-            v.data[...] = a
-
-    def count_params(self):
-        """Number of scalars in all weights."""
-        return int(sum(v.size for v in self.weights))
-
-    @property
-    def losses(self):
-        """Regularisation penalties (scalar Tensors) of this layer and its sublayers."""
-        out = []
-        for layer in [self] + self._flatten_layers():
-            out.extend(reg(v) for reg, v in layer._losses)
-            out.extend(getattr(layer, "_activity_losses", []))
-        return out
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, batch_input_shape=None,
+                 batch_size=None, input_dim=None, activity_regularizer=None, autocast=True, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"{type(self).__name__}: name must be a non-empty string without '/', got {name!r}")
+        self._init_state(trainable)
+        self._inbound_nodes = []
+        self._sublayers = []  # explicit sublayers (a graph's); those in attributes are found by tracking.py
+        self.name = name or backend.unique_name(_snake_case(type(self).__name__))
+        self.dtype = str(xp.dtype(dtype or backend.floatx()))
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.autocast = bool(autocast)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            batch_size, input_shape = batch_input_shape[0], tuple(batch_input_shape[1:])
+        self._batch_shape = None if input_shape is None else (batch_size, *_shape_tuple(input_shape, self.name))
 
     # ---- the life cycle -------------------------------------------------------------
     def build(self, input_shape):
@@ -268,9 +155,19 @@ class Layer:
                                  "with unknown dimensions; give a fully known input shape")
             return Tensor(xp.zeros((1,) + tuple(shape[1:]), dtype=self.dtype))
 
-        with no_grad(), training_scope(False):
-            outputs = self._call_eager(tree_map(zeros, input_shape, is_leaf=_is_shape), (), {})
+        try:
+            with no_grad(), training_scope(False):
+                outputs = self._call_eager(tree_map(zeros, input_shape, is_leaf=_is_shape), (), {})
+        finally:
+            self._clear_losses()  # what the trial run on zeros added is no loss of any real call
         return tree_map(lambda t: (None,) + t.shape[1:], outputs, is_leaf=lambda t: isinstance(t, Tensor))
+
+    def compute_output_spec(self, *args, **kwargs):
+        """Symbolic outputs (``KerasTensor``s: shape and dtype) for symbolic inputs, from
+        :meth:`compute_output_shape`."""
+        inputs = args[0] if args else next(iter(kwargs.values()))
+        shapes = tree_map(lambda t: tuple(t.shape), inputs, is_leaf=is_keras_tensor)
+        return tree_map(lambda s: KerasTensor(s, self.dtype), self.compute_output_shape(shapes), is_leaf=_is_shape)
 
     def __call__(self, inputs, *args, **kwargs):
         if is_symbolic(inputs):
@@ -278,29 +175,40 @@ class Layer:
         return self._call_eager(inputs, args, kwargs)
 
     def _call_eager(self, inputs, args, kwargs):
-        inputs = tree_map(self._as_input_tensor, inputs, is_leaf=_is_leaf_value)
-        if not self.built:
-            self._build_from_shapes(tree_map(lambda t: (None,) + t.shape[1:], inputs, is_leaf=_is_tensor))
-        if self.input_spec is not None:
-            self._check_input_spec(tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor))
-        training = kwargs.pop("training", None)
-        if self._takes_training():
-            kwargs["training"] = _training if training is None else bool(training)
-        if training is None:
-            outputs = self.call(inputs, *args, **kwargs)
-        else:
-            with training_scope(training):
-                outputs = self.call(inputs, *args, **kwargs)
-        if self.activity_regularizer is not None:
-            self._activity_losses = [self.activity_regularizer(t) for t in tree_flatten(outputs)]
-        return outputs
+        if _call_depth.value == 0:
+            self._clear_losses()  # Keras: losses are those of the latest top-level call
+        _call_depth.value += 1
+        try:
+            inputs = tree_map(self._as_input_tensor, inputs, is_leaf=_is_leaf_value)
+            if not self.built:
+                self._build_from_shapes(tree_map(lambda t: (None,) + t.shape[1:], inputs, is_leaf=_is_tensor))
+            if self.input_spec is not None:
+                self._check_input_spec(tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor))
+            training = kwargs.pop("training", None)
+            if self._takes_training():
+                kwargs["training"] = _training if training is None else bool(training)
+            try:
+                if training is None:
+                    outputs = self.call(inputs, *args, **kwargs)
+                else:
+                    with training_scope(training):
+                        outputs = self.call(inputs, *args, **kwargs)
+            except MemoryError as error:
+                raise LayerMemoryError.naming(self, inputs, error) from error
+            if self.activity_regularizer is not None:
+                for t in tree_flatten(outputs):
+                    if isinstance(t, Tensor):
+                        self.add_loss(self.activity_regularizer(t))
+            return outputs
+        finally:
+            _call_depth.value -= 1
 
     def _as_input_tensor(self, value):
         if isinstance(value, Tensor):
             if value.dtype.kind == "f" and value.dtype != self.dtype:
                 return value.astype(self.dtype)
             return value
-        array = xp.asarray(value)
+        array = backend.to_array(value)  # a layer called on host data: the API boundary
         if array.dtype.kind == "f" or (array.dtype.kind in "biu" and self._casts_ints()):
             return Tensor(array.astype(self.dtype, copy=False))
         if array.dtype.kind in "biu":
@@ -327,6 +235,7 @@ class Layer:
 
     def _build_from_shapes(self, shapes):
         # build() gets the shape structure it was called with: one tuple, or a list of them.
+        self.__dict__["_build_shapes"] = shapes  # for get_build_config (saving a subclassed model)
         self.build(shapes)
         self.built = True
 
@@ -370,20 +279,20 @@ class Layer:
     def input_shape(self):
         return tree_map(lambda t: t.shape, self.input, is_leaf=is_keras_tensor)
 
-    # ---- configuration -----------------------------------------------------------------
-    def get_config(self):
-        """The constructor arguments as JSON-friendly values (Keras's keys)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-        if self._batch_shape is not None:
-            config["batch_input_shape"] = list(self._batch_shape)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+class LayerMemoryError(MemoryError):
+    """The memory for a layer's result could not be allocated; names the innermost layer."""
+
+    @classmethod
+    def naming(cls, layer, inputs, error):
+        if isinstance(error, cls):  # an inner layer (of a model) already named itself
+            return error
+        shapes = tree_map(lambda t: t.shape, inputs, is_leaf=_is_tensor)
+        return cls(f"Layer {layer.name!r} ({type(layer).__name__}) ran out of memory on inputs of shape {shapes}: "
+                   f"{error}. Use a smaller batch_size; the model's weights are unchanged.")
 
 
 def _shape_tuple(shape, layer_name):

@@ -14,7 +14,7 @@ the same cross-correlation as ``striate.signal.correlate`` (no flipped kernel).
 
 import re
 
-from striate import activations, backend, initializers, regularizers
+from striate import activations, backend, constraints, initializers, regularizers
 from striate import functional as F
 from striate._windows import as_tuple, span
 from striate.autograd.conv import Conv
@@ -78,7 +78,8 @@ class _Conv(Layer):
         use_bias: whether to add a bias per filter.
         kernel_initializer, bias_initializer: Keras's defaults 'glorot_uniform', 'zeros'.
         kernel_regularizer, bias_regularizer: optional penalties.
-        kernel_constraint, bias_constraint: only None (accepted so that Keras configs load).
+        kernel_constraint, bias_constraint: optional projections applied after each
+            optimizer update (``striate.constraints``).
 
     Input shape: ``(N, *spatial, C)``. Output shape: ``(N, *O, filters)`` with per axis,
     ``span = (k - 1) * d + 1``: 'valid' ``O = (n - span) // s + 1``, 'same' ``O = ceil(n / s)``.
@@ -117,9 +118,8 @@ class _Conv(Layer):
         if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0 or filters % groups:
             raise ValueError(f"{label}: groups must be a positive integer that divides filters={filters}, "
                              f"got {groups!r}")
-        if kernel_constraint is not None or bias_constraint is not None:
-            raise ValueError(f"{label}: weight constraints are not supported; got kernel_constraint="
-                             f"{kernel_constraint!r}, bias_constraint={bias_constraint!r}")
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.groups = groups
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -143,10 +143,11 @@ class _Conv(Layer):
                              f"split into groups={self.groups}")
         self.compute_output_shape(input_shape)  # a kernel larger than the input fails here
         self.kernel = self.add_weight(self.kernel_size + (channels // self.groups, self.filters), self.kernel_initializer,
-                                      name="kernel", regularizer=self.kernel_regularizer)
+                                      name="kernel", regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         if self.use_bias:
             self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer)
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: channels})
         self.built = True
 
@@ -195,6 +196,8 @@ class _Conv(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

@@ -9,7 +9,7 @@
 import math
 import numbers
 
-from striate import activations, initializers, regularizers
+from striate import activations, constraints, initializers, regularizers
 from striate.layers.base import InputSpec, Layer
 
 __all__ = ["Dense", "Activation", "Flatten", "Reshape", "Identity", "Lambda"]
@@ -31,6 +31,8 @@ class Dense(Layer):
         use_bias: whether to add a bias.
         kernel_initializer, bias_initializer: initialisers (Keras's defaults).
         kernel_regularizer, bias_regularizer: optional penalties.
+        kernel_constraint, bias_constraint: optional projections applied after each
+            optimizer update (``striate.constraints``).
 
     Input shape: ``(N, ..., in)``. Output shape: ``(N, ..., units)``.
     Weights: ``kernel (in, units)``, ``bias (units,)`` — Keras's layout.
@@ -39,9 +41,12 @@ class Dense(Layer):
     jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, **kwargs):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.units = _positive_int(units, f"Dense {self.name!r}", "units")
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -55,9 +60,9 @@ class Dense(Layer):
         if features is None:
             raise ValueError(f"Dense {self.name!r}: the last axis of the input must be known, got shape {input_shape}")
         self.kernel = self.add_weight((features, self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias", regularizer=self.bias_regularizer,
+                                    constraint=self.bias_constraint) if self.use_bias else None
         self.input_spec = InputSpec(min_ndim=2, axes={-1: features})
         self.built = True
 
@@ -78,6 +83,8 @@ class Dense(Layer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
             "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
             "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
 
 

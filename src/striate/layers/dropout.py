@@ -10,7 +10,7 @@ True
 """
 
 from striate import functional as F
-from striate.backend import xp
+from striate import random
 from striate.layers.base import Layer
 
 __all__ = ["Dropout"]
@@ -37,7 +37,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
-        self._rng = None if seed is None else xp.random.default_rng(seed)
+        self._rng = None if seed is None else random.host_generator(seed)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:

@@ -13,9 +13,8 @@ identity at inference, as in Keras.
 
 import math
 
-from striate import regularizers
+from striate import random, regularizers
 from striate.autograd import Noise
-from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
 from striate.layers.dropout import Dropout
 
@@ -137,7 +136,7 @@ class _Noise(Layer):
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
-        self._rng = None if seed is None else xp.random.default_rng(seed)
+        self._rng = None if seed is None else random.host_generator(seed)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -240,4 +239,6 @@ class ActivityRegularization(Layer):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "l1": self.l1, "l2": self.l2}
+        config = super().get_config()
+        config.pop("activity_regularizer", None)  # l1 and l2 say it (as Keras)
+        return {**config, "l1": self.l1, "l2": self.l2}

@@ -97,10 +97,10 @@ class AUC(Metric):
 
     def _build(self, num_labels):
         shape = (self.num_thresholds, num_labels) if self.multi_label else (self.num_thresholds,)
-        self.true_positives = self.add_variable(shape, name="true_positives")
-        self.false_positives = self.add_variable(shape, name="false_positives")
-        self.true_negatives = self.add_variable(shape, name="true_negatives")
-        self.false_negatives = self.add_variable(shape, name="false_negatives")
+        self.true_positives = self._add_state(shape, name="true_positives")
+        self.false_positives = self._add_state(shape, name="false_positives")
+        self.true_negatives = self._add_state(shape, name="true_negatives")
+        self.false_negatives = self._add_state(shape, name="false_negatives")
         self._built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None):

@@ -126,7 +126,7 @@ class _ConfusionMatrixConditionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = parse_thresholds(thresholds, default=0.5)
-        self.accumulator = self.add_variable((len(self.thresholds),), name="accumulator")
+        self.accumulator = self._add_state((len(self.thresholds),), name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         update_confusion_matrix_variables({self._key: self.accumulator}, y_true, y_pred, self.thresholds,
@@ -199,8 +199,8 @@ class _PrecisionRecall(Metric):
         self.top_k = top_k
         self.class_id = class_id
         self.thresholds = parse_thresholds(thresholds, default=0.5 if top_k is None else NEG_INF)
-        self.true_positives = self.add_variable((len(self.thresholds),), name="true_positives")
-        self._other_counts = self.add_variable((len(self.thresholds),), name=self._other)
+        self.true_positives = self._add_state((len(self.thresholds),), name="true_positives")
+        self._other_counts = self._add_state((len(self.thresholds),), name=self._other)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         update_confusion_matrix_variables(

@@ -1,23 +1,28 @@
 """Metric: the base class of stateful metrics (Keras 3's ``update_state``/``result``/``reset_state``).
 
-Metrics watch training; they are never differentiated, so they work on plain
-NumPy arrays (a Tensor is read through its array) and keep their running state
-in float64 arrays made by :meth:`Metric.add_variable`.
+Metrics watch training; they are never differentiated. A custom metric keeps
+its state in Variables made by :meth:`Metric.add_variable` (or
+``add_weight``), updates them with ``assign``/``assign_add`` in
+``update_state`` and reads them in ``result``, exactly as in Keras 3;
+``reset_state`` (called at every epoch) sets them back to zero.
 
 >>> import numpy as np
 >>> class Count(Metric):
-...     def __init__(self, name="count"):
-...         super().__init__(name=name)
-...         self.n = self.add_variable((), name="n")
+...     def __init__(self, name="count", **kwargs):
+...         super().__init__(name=name, **kwargs)
+...         self.n = self.add_variable(shape=(), initializer="zeros", name="n")
 ...     def update_state(self, values, sample_weight=None):
-...         self.n += np.size(values)
+...         self.n.assign_add(np.size(values))
 ...     def result(self):
-...         return float(self.n)
+...         return self.n
 >>> m = Count()
->>> m.update_state([1, 2, 3]); m.result()
+>>> m.update_state([1, 2, 3]); float(m.result())
 3.0
->>> m.reset_state(); m.result()
+>>> m.reset_state(); float(m.result())
 0.0
+
+striate's built-in metrics keep float64 NumPy arrays instead (``_add_state``),
+so that long runs do not lose precision.
 """
 
 import re
@@ -36,7 +41,7 @@ def as_array(value, dtype=None):
     """``value`` (array, list, number or Tensor) as a NumPy array, without a copy when possible."""
     data = getattr(value, "data", value)  # a Tensor's array
     if not isinstance(data, xp.ndarray):
-        data = xp.asarray(data)
+        data = backend.to_device(data)  # host data given to a metric: the API boundary
     return data if dtype is None else data.astype(dtype, copy=False)
 
 
@@ -79,13 +84,38 @@ class Metric:
     def dtype(self):
         return self._dtype
 
-    def add_variable(self, shape, initializer="zeros", dtype=None, name=None):
-        """A zero-initialised float64 state array that ``reset_state`` zeroes again."""
+    def _add_state(self, shape, initializer="zeros", dtype=None, name=None):
+        """A zero-initialised float64 state array (the built-ins'), zeroed again by ``reset_state``."""
         if initializer not in ("zeros", None):
             raise ValueError(f"{self.name}: only 'zeros' state initializers are supported, got {initializer!r}")
         variable = xp.zeros(shape, dtype=dtype or xp.float64)
         self._variables.append(variable)
         return variable
+
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A non-trainable :class:`~striate.Variable` of the metric's state (Keras 3's signature).
+
+        Args:
+            shape: tuple of ints (``()`` for a scalar).
+            initializer: name (``"zeros"``), Initializer or callable.
+            dtype: default the metric's dtype.
+            aggregation: recorded, as in Keras.
+            name: the variable's name.
+        """
+        from striate import initializers
+        from striate.variables import Variable
+
+        dtype = dtype or self.dtype
+        shape = tuple(int(n) for n in (shape or ()))
+        value = initializers.get(initializer if initializer is not None else "zeros")(shape, dtype=dtype)
+        variable = Variable(value, dtype=dtype, trainable=False, aggregation=aggregation, name=name)
+        variable.path = f"{self.name}/{name or 'variable'}"
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape=(), initializer=None, dtype=None, name=None):
+        """Keras 3's other spelling of :meth:`add_variable` (``initializer`` defaults to zeros)."""
+        return self.add_variable(shape, initializer, dtype=dtype, name=name)
 
     @property
     def variables(self):
@@ -100,7 +130,7 @@ class Metric:
     def reset_state(self):
         """Zero every state variable (called between epochs)."""
         for variable in self._variables:
-            variable[...] = 0
+            (variable.data if hasattr(variable, "assign") else variable)[...] = 0
 
     def __call__(self, *args, **kwargs):
         self.update_state(*args, **kwargs)

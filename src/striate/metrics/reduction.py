@@ -56,7 +56,7 @@ class Sum(Metric):
 
     def __init__(self, name="sum", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
+        self.total = self._add_state((), name="total")
 
     def update_state(self, values, sample_weight=None):
         values, _ = reduce_to_samplewise_values(values, sample_weight, xp.sum, self.name)
@@ -82,8 +82,8 @@ class Mean(Metric):
 
     def __init__(self, name="mean", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.total = self.add_variable((), name="total")
-        self.count = self.add_variable((), name="count")
+        self.total = self._add_state((), name="total")
+        self.count = self._add_state((), name="count")
 
     def update_state(self, values, sample_weight=None):
         if isinstance(sample_weight, (int, float)) and xp.ndim(values) == 0:

@@ -9,10 +9,10 @@ integer inputs become ``floatx()`` floats; float16/float64 inputs become
 import numbers
 
 from striate import backend
-from striate.backend import xp
+from striate.backend import host
 
 __all__ = ["as_array_list", "check_inputs", "check_targets", "check_lengths", "check_batch_size",
-           "batch_slices", "take"]
+           "check_steps", "batch_slices", "take"]
 
 
 def as_array_list(data, names, what):
@@ -39,10 +39,14 @@ def as_array_list(data, names, what):
 
 
 def _to_numeric(value, what):
-    if hasattr(value, "numpy") and not isinstance(value, xp.ndarray):
+    """``value`` as a host NumPy array: fit/evaluate/predict keep their data on the host and move
+    each batch to the device (``EpochIterator``); device arrays are brought back here."""
+    if hasattr(value, "numpy") and not isinstance(value, host.ndarray):
         value = value.numpy()
+    elif isinstance(value, backend.xp.ndarray) and not isinstance(value, host.ndarray):
+        value = backend.to_host(value)
     try:
-        array = xp.asarray(value)
+        array = host.asarray(value)
     except (ValueError, TypeError) as error:
         raise TypeError(f"{what} could not be read as an array ({error})") from None
     if array.dtype.kind not in "biuf":
@@ -82,8 +86,8 @@ def _check_samples(array, label):
     """Raise ValueError, naming ``label``, for an array without samples or with NaN/inf."""
     if array.ndim == 0 or array.shape[0] == 0:
         raise ValueError(f"{label} is empty (shape {array.shape}); need at least one sample")
-    if array.dtype.kind == "f" and not xp.isfinite(array).all():
-        bad = tuple(int(i) for i in xp.argwhere(~xp.isfinite(array))[0])
+    if array.dtype.kind == "f" and not host.isfinite(array).all():
+        bad = tuple(int(i) for i in host.argwhere(~host.isfinite(array))[0])
         raise ValueError(f"{label} contains NaN or infinite values (first at index {bad})")
 
 
@@ -137,10 +141,10 @@ def _check_class_ids(y, width, label, loss_id):
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.dtype.kind == "f":
-        if not (y == xp.round(y)).all():
+        if not (y == host.round(y)).all():
             raise ValueError(f"{label} must hold integer class ids for sparse_categorical_crossentropy, "
-                             f"got non-integer values such as {y[y != xp.round(y)][0]}")
-    y = y.astype(xp.int64, copy=False)
+                             f"got non-integer values such as {y[y != host.round(y)][0]}")
+    y = y.astype(host.int64, copy=False)
     if width is not None and y.size and (y.min() < 0 or y.max() >= width):
         raise ValueError(f"{label} holds class ids outside [0, {width}) (min {y.min()}, max {y.max()}); "
                          f"the model's output has {width} classes")
@@ -188,6 +192,19 @@ def check_batch_size(batch_size, default=32):
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     return int(batch_size)
+
+
+def check_steps(steps, name):
+    """``steps`` as a positive int, or None (all of the data).
+
+    Raises:
+        ValueError: for zero, negative, non-integer or boolean values, naming the argument.
+    """
+    if steps is None:
+        return None
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps <= 0:
+        raise ValueError(f"{name} must be a positive integer or None, got {steps!r}")
+    return int(steps)
 
 
 def batch_slices(n, batch_size, order=None):

@@ -17,6 +17,7 @@ with one input (output) and a list of arrays in the model's order otherwise.
 import math
 
 from striate import random
+from striate.backend import to_device
 
 __all__ = ["ArrayIterator", "pack_x_y_sample_weight", "unpack_x_y_sample_weight"]
 
@@ -87,9 +88,11 @@ class ArrayIterator:
             yield step, self._batch(index)
 
     def _batch(self, index):
-        x = _one_or_list([a[index] for a in self.xs])
+        # The data stay on the host; each batch is sliced there and moved to the device here,
+        # the one place where fit/evaluate/predict cross (no copy on NumPy).
+        x = _one_or_list([to_device(a[index]) for a in self.xs])
         if self.ys is None:
             return pack_x_y_sample_weight(x)
-        y = _one_or_list([a[index] for a in self.ys])
-        sw = None if self.sample_weight is None else self.sample_weight[index]
+        y = _one_or_list([to_device(a[index]) for a in self.ys])
+        sw = None if self.sample_weight is None else to_device(self.sample_weight[index])
         return pack_x_y_sample_weight(x, y, sw)

@@ -22,6 +22,8 @@ Two ways to make one, as in Keras::
 (['scores'], 10)
 """
 
+import inspect
+
 from striate import backend
 from striate.autograd import no_grad
 from striate.backend import xp
@@ -76,7 +78,7 @@ class Model(SavingMixin, Trainer, Layer):
     @property
     def layers(self):
         """The layers in graph order (a functional model's InputLayers first)."""
-        return list(self._graph.layers) if self._graph is not None else list(self._sublayers)
+        return list(self._graph.layers) if self._graph is not None else self._direct_sublayers()
 
     def get_layer(self, name=None, index=None):
         """The layer called ``name``, or at position ``index`` of :attr:`layers`.
@@ -155,6 +157,8 @@ class Model(SavingMixin, Trainer, Layer):
         except BaseException:
             self.built = False
             raise
+        finally:
+            self._clear_losses()  # what add_loss() recorded on the zero sample is no loss of a real call
         outputs = tree_flatten(outputs, is_leaf=lambda t: isinstance(t, Tensor))
         self._subclass_shapes = ([(None,) + a.shape[1:] for a in arrays], [(None,) + o.shape[1:] for o in outputs])
         self.built = True
@@ -207,15 +211,63 @@ class Model(SavingMixin, Trainer, Layer):
         (print_fn or print)(text)
 
     def get_config(self):
+        """A functional model's graph (layers and their connections); for a subclassed model,
+        Keras 3's layer rule: its own ``get_config`` if it writes one, else its constructor
+        arguments when they are plain values (see ``layers/layer_config.py``)."""
+        if self._graph is None:
+            base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+            return self._auto_get_config(base) if type(self).get_config is Model.get_config else base
         from striate.saving.serialization import functional_config
 
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from striate.saving.serialization import functional_from_config
+        """A functional model from a graph config, else ``cls(**config)`` (a subclassed model).
 
-        return functional_from_config(config, custom_objects)
+        Raises:
+            TypeError: when the config does not fit the subclass's constructor (Keras's message).
+        """
+        if isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config) \
+                and _revivable_as_functional(cls):
+            from striate.saving.serialization import functional_from_config
+
+            return functional_from_config(config, custom_objects, cls=cls)
+        try:
+            return cls(**config)
+        except TypeError as error:
+            raise TypeError(f"Unable to revive model from config. When overriding the `get_config()` method, make "
+                            f"sure that the returned config contains all items used as arguments in the constructor "
+                            f"to {cls}, which is the default behavior. You can override this default behavior by "
+                            f"defining a `from_config(cls, config)` class method to specify how to create an "
+                            f"instance of {cls.__name__} from its config.\n\nReceived config={config}\n\n"
+                            f"Error encountered during deserialization: {error}") from error
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` of a built subclassed model (what :meth:`build` needs again)."""
+        if self._graph is not None or not self._subclass_shapes:
+            return super().get_build_config() if self._graph is None else None
+        shapes = [list(s) for s in self._subclass_shapes[0]]
+        return {"input_shape": shapes[0] if len(shapes) == 1 else shapes}
+
+    def build_from_config(self, config):
+        shape = (config or {}).get("input_shape")
+        if shape is not None:
+            self.build(tuple(shape) if all(n is None or isinstance(n, int) for n in shape)
+                       else [tuple(s) for s in shape])
+
+    def to_json(self, **kwargs):
+        """The model's config (:func:`~striate.saving.serialize_layer`) as a JSON string."""
+        from striate.saving.json_config import model_to_json
+
+        return model_to_json(self, **kwargs)
+
+
+def _revivable_as_functional(cls):
+    """Keras's rule: a graph config revives ``cls`` itself when its constructor takes what
+    Model's does (``*args, **kwargs``, or ``inputs, outputs``)."""
+    spec = inspect.getfullargspec(cls.__init__)
+    return cls is Model or (spec.varargs == "args" and spec.varkw == "kwargs") or spec.args[1:3] == ["inputs", "outputs"]
 
 
 def _is_input_layer(layer):

@@ -4,7 +4,16 @@
 ``test_step(data)`` and ``predict`` calls ``predict_step(data)``, where ``data``
 is ``x``, ``(x, y)`` or ``(x, y, sample_weight)`` (see ``epoch_iterator.py``).
 A subclass may override any of them, and ``compute_loss``/``compute_metrics``
-too, exactly as in Keras 3. striate's gradient tape is the graph itself::
+too, exactly as in Keras 3.
+
+striate's gradient tape is the graph itself: every op on Tensors records how
+its output was made, so after a forward pass ``loss.backward()`` computes the
+gradient of the loss with respect to every Variable that took part and stores
+it in ``v.grad`` (a NumPy array of ``v``'s shape; ``backward`` adds to it, so
+``self.zero_grad()`` clears the old ones first). ``self.optimizer.apply(grads,
+variables)`` — or Keras's ``apply_gradients(zip(grads, variables))`` — then
+updates the variables in place and applies their constraints. This is the
+PyTorch-backend recipe of Keras 3 (``v.value.grad`` also works)::
 
     class MyModel(striate.Model):
         def train_step(self, data):
@@ -13,13 +22,24 @@ too, exactly as in Keras 3. striate's gradient tape is the graph itself::
             loss = self.compute_loss(x, y, y_pred)
             self.zero_grad()
             loss.backward()                                   # gradients land in v.grad
-            self.optimizer.apply([v.grad for v in self.trainable_weights], self.trainable_weights)
+            variables = self.trainable_weights
+            self.optimizer.apply([v.grad for v in variables], variables)
             return self.compute_metrics(x, y, y_pred)
+
+Code written for TensorFlow's tape runs too, through :class:`striate.GradientTape`
+(``with GradientTape() as tape: ...; grads = tape.gradient(loss, variables)``),
+which returns the gradients without leaving them in any variable's ``.grad``.
+
+A step may also track its own metrics: a ``Metric`` assigned to a model
+attribute (``self.loss_tracker = keras.metrics.Mean(name="loss")``) is listed in
+``model.metrics``, reset at the start of every epoch and of every evaluation,
+and its result is in the logs.
 """
 
 import math
 
 from striate.autograd import no_grad
+from striate.distribution.step import distributed_step
 from striate.jit import compiled_step
 from striate.models.epoch_iterator import unpack_x_y_sample_weight
 from striate.models.update_guard import GUARD
@@ -35,6 +55,26 @@ def _as_list(value):
 def _batch_size(x):
     first = _as_list(x)[0]
     return len(first)
+
+
+def _scalar(loss):
+    """An ``add_loss`` value as a scalar Tensor (summed, as Keras does)."""
+    loss = loss if isinstance(loss, Tensor) else Tensor(loss)
+    return loss if loss.ndim == 0 else loss.sum()
+
+
+def _as_float(value):
+    value = value.data if isinstance(value, Tensor) else value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _metric_class():
+    from striate.metrics.metric import Metric
+
+    return Metric
 
 
 class Steps:
@@ -76,7 +116,7 @@ class Steps:
 
     # ---- the pieces a step is made of ----------------------------------------------------
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The total loss: the compiled loss of every output plus the layers' penalties.
+        """The total loss: the compiled loss of every output plus the layers' losses (``self.losses``).
 
         Args:
             x: the inputs (unused by default; overrides may use them).
@@ -87,34 +127,86 @@ class Steps:
 
         Returns:
             A scalar Tensor.
+
+        Raises:
+            ValueError: when there is nothing to minimise: no compiled loss and no
+                ``add_loss`` or regularization losses ("No loss to compute", as in Keras).
         """
         del x, training
-        total, parts = self._compiled_loss(_as_list(y), _as_list(y_pred), sample_weight, self.losses)
-        self._compiled_metrics.update_output_losses(parts, len(_as_list(y)[0]))
+        extra = [_scalar(loss) for loss in self.losses]
+        if self._compiled_loss is None:
+            if not extra:
+                raise ValueError(f"Model {self.name!r}: no loss to compute. Provide a `loss` argument in "
+                                 "`compile()`, or add losses in call() with self.add_loss()")
+            total = extra[0]
+            for loss in extra[1:]:
+                total = total + loss
+            return total
+        total, parts = self._compiled_loss(_as_list(y), _as_list(y_pred), sample_weight, extra)
+        if self._compiled_metrics is not None:
+            self._compiled_metrics.update_output_losses(parts, len(_as_list(y)[0]))
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch and return :meth:`get_metrics_result`."""
         del x
-        y_preds = [p.data if isinstance(p, Tensor) else p for p in _as_list(y_pred)]
-        self._compiled_metrics.update_metrics(_as_list(y), y_preds, sample_weight)
+        if y is not None and self._compiled_metrics is not None:
+            y_preds = [p.data if isinstance(p, Tensor) else p for p in _as_list(y_pred)]
+            self._compiled_metrics.update_metrics(_as_list(y), y_preds, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
-        """Every metric's current value as a Python float, keyed by its log name."""
-        return self._compiled_metrics.result()
+        """Every metric's current value as a Python float, keyed by its log name: the compiled
+        ones (``loss``, ``<output>_loss``, metrics), then the metrics the model tracks itself."""
+        tracked = self._tracked_metrics()
+        if not tracked and type(self).metrics is Steps.metrics:  # the common case, once per batch
+            return {} if self._compiled_metrics is None else self._compiled_metrics.result()
+        logs = {}
+        listed = self.metrics
+        listed_ids = {id(m) for m in listed}
+        compiled = self._compiled_metrics.all_metrics() if self._compiled_metrics is not None else []
+        if compiled and all(id(m) in listed_ids for m in compiled):
+            logs.update(self._compiled_metrics.result())
+        compiled_ids = {id(m) for m in compiled}
+        for metric in listed:
+            if id(metric) not in compiled_ids:
+                result = metric.result()
+                if isinstance(result, dict):
+                    logs.update({k: _as_float(v) for k, v in result.items()})
+                else:
+                    logs[metric.name] = _as_float(result)
+        return logs
 
     def reset_metrics(self):
-        """Start every metric afresh (fit does this at each epoch)."""
-        if self._compiled_metrics is not None:
-            self._compiled_metrics.reset()
+        """Start every metric in :attr:`metrics` afresh (fit does this at each epoch)."""
+        for metric in self.metrics:
+            metric.reset_state()
 
     @property
     def metrics(self):
-        """The Metric objects behind the logs: the loss tracker(s) first, then the compiled metrics."""
-        if self._compiled_metrics is None:
-            return []
-        return self._compiled_metrics.all_metrics()
+        """The Metric objects behind the logs, in Keras's order: the loss tracker(s), the
+        compiled metrics, the metrics in this model's attributes, then its layers' (not those
+        of nested models)."""
+        out = [] if self._compiled_metrics is None else self._compiled_metrics.all_metrics()
+        seen = {id(m) for m in out}
+        return out + [m for m in self._tracked_metrics() if id(m) not in seen]
+
+    def _tracked_metrics(self):
+        """The metrics held in the attributes of this model and of its layers (nested models
+        excluded), each once; cached until what the layers hold changes."""
+        from striate.layers import tracking
+        from striate.models.model import Model
+
+        cache = self.__dict__.get("_metrics_cache")
+        if cache is None or cache[0] != tracking._version[0]:
+            found, seen = [], set()
+            for layer in [self] + [layer for layer in self._flatten_layers() if not isinstance(layer, Model)]:
+                for metric in layer._attribute_objects(_metric_class()):
+                    if id(metric) not in seen:
+                        seen.add(id(metric))
+                        found.append(metric)
+            cache = self.__dict__["_metrics_cache"] = (tracking._version[0], found)
+        return list(cache[1])
 
     def zero_grad(self):
         """Forget the gradients of every weight (``v.grad = None``) before a new backward pass."""
@@ -130,18 +222,19 @@ class Steps:
         """
         if self.train_function is None or force:
             step = self.train_step
-            if type(self).train_step is Steps.train_step:
-                step = compiled_step(self, "train", step, unpack_x_y_sample_weight, self._default_loss()) or step
-            self.train_function = self._guarded(step)
+            if self._default("train_step"):
+                step = compiled_step(self, "train", step, unpack_x_y_sample_weight, self._default("compute_loss")) or step
+            # distributed_step: a no-op unless striate.distribution runs several processes.
+            self.train_function = self._guarded(distributed_step(self, step, training=True))
         return self.train_function
 
     def make_test_function(self, force=False):
         """The callable ``evaluate`` runs on each batch: ``data -> logs`` (compiled as the train function)."""
         if self.test_function is None or force:
             step = self.test_step
-            if type(self).test_step is Steps.test_step:
-                step = compiled_step(self, "test", step, unpack_x_y_sample_weight, self._default_loss()) or step
-            self.test_function = step
+            if self._default("test_step"):
+                step = compiled_step(self, "test", step, unpack_x_y_sample_weight, self._default("compute_loss")) or step
+            self.test_function = distributed_step(self, step, training=False)
         return self.test_function
 
     def make_predict_function(self, force=False):
@@ -153,15 +246,16 @@ class Steps:
                     outputs = self.predict_step(data)
                 return [o.data if isinstance(o, Tensor) else o for o in _as_list(outputs)]
             step = predict_function
-            if type(self).predict_step is Steps.predict_step:
+            if self._default("predict_step"):
                 step = compiled_step(self, "predict", step, unpack_x_y_sample_weight) or step
             self.predict_function = step
         return self.predict_function
 
     train_function = test_function = predict_function = None
 
-    def _default_loss(self):
-        return type(self).compute_loss is Steps.compute_loss
+    def _default(self, name):
+        """Whether the method ``name`` is Steps's own (not overridden by a subclass or on the instance)."""
+        return getattr(getattr(self, name), "__func__", None) is getattr(Steps, name)
 
     @staticmethod
     def _guarded(step):
@@ -171,6 +265,12 @@ class Steps:
                 return step(data)
         guarded_step.__wrapped__ = step  # e.g. the CompiledStep behind a train function
         return guarded_step
+
+    def _custom_steps(self):
+        """Whether a subclass overrides the steps or the loss (then y is the subclass's business)."""
+        cls = type(self)
+        return any(getattr(cls, name) is not getattr(Steps, name) for name in ("train_step", "test_step",
+                                                                             "compute_loss"))
 
     def _get_metrics_result_or_logs(self, logs):
         """Keras's rule for the epoch's logs: the metrics' results when a step returned

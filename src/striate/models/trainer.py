@@ -13,7 +13,7 @@ import numbers
 import warnings
 
 from striate import _structure, backend, optimizers
-from striate.backend import xp
+from striate.backend import host
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
@@ -123,7 +123,9 @@ class Trainer(Steps):
         return cached[1]
 
     def _require_compiled(self, method):
-        if not self.compiled or self._compiled_loss is None:
+        # A compile without a loss is fine (Keras 3): the loss may come from add_loss() or from
+        # an overridden train_step; compute_loss says so when there is nothing to minimise.
+        if not self.compiled:
             raise NotCompiledError(f"Model {self.name!r}: call compile(optimizer=..., loss=...) before {method}()")
 
     # ---- data preparation ------------------------------------------------------------
@@ -140,11 +142,24 @@ class Trainer(Steps):
             self._build_metrics()
         names = self._output_names()
         y_what = "y" if what == "x" else what.replace("x", "y")
+        if y is None:
+            if self._compiled_loss is not None and not self._custom_steps():
+                raise ValueError(f"Model {self.name!r}: {y_what} is None, but the loss given to compile() needs "
+                                 f"targets; pass {y_what} (without targets, train on add_loss() losses or a custom "
+                                 "train_step, and compile without a loss)")
+            if sample_weight is not None:
+                raise ValueError(f"Model {self.name!r}: sample_weight was given without targets (y is None)")
+            return xs, None, None, D.check_lengths(xs, labels=(what, y_what))
         ys = D.as_array_list(y, names, y_what)
-        ys = D.check_targets(ys, self._output_shapes(), self._compiled_loss.identifiers, names, self.name, y_what)
+        # The default steps feed y to the compiled loss, so y must fit the outputs; custom steps
+        # (or a compile without a loss) may use y however they like, as in Keras.
+        checked = self._compiled_loss is not None and not self._custom_steps()
+        ys = D.check_targets(ys, self._output_shapes() if checked else [None] * len(names),
+                             self._compiled_loss.identifiers if checked else [None] * len(names), names, self.name,
+                             y_what)
         if sample_weight is not None:
             sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
-            if sample_weight.ndim != 1 or not xp.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
                 low = float(sample_weight.min()) if sample_weight.size else None
                 raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
                                  f"got shape {sample_weight.shape} with minimum {low}")
@@ -186,10 +201,19 @@ class Trainer(Steps):
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
         _check_epochs(epochs, initial_epoch)
+        steps_per_epoch = D.check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = D.check_steps(validation_steps, "validation_steps")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, numbers.Integral) \
+                or validation_freq <= 0:
+            raise ValueError(f"validation_freq must be a positive integer (validate every that many epochs), "
+                             f"got {validation_freq!r}")
+        if not isinstance(shuffle, (bool, host.bool_)):
+            raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+        callbacks = _check_callbacks(callbacks)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
         xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
-        sample_weight = _apply_class_weight(class_weight, ys[0], sample_weight)
+        sample_weight = _apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
         val = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data)
@@ -199,9 +223,9 @@ class Trainer(Steps):
             if split <= 0 or split >= n:
                 raise ValueError(f"validation_split={validation_split} leaves no samples for training or "
                                  f"validation out of {n}")
-            val = (D.take(xs, slice(split, n)), D.take(ys, slice(split, n)),
+            val = (D.take(xs, slice(split, n)), None if ys is None else D.take(ys, slice(split, n)),
                    None if sample_weight is None else sample_weight[split:])
-            xs, ys = D.take(xs, slice(0, split)), D.take(ys, slice(0, split))
+            xs, ys = D.take(xs, slice(0, split)), None if ys is None else D.take(ys, slice(0, split))
             sample_weight = None if sample_weight is None else sample_weight[:split]
             n = split
         iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
@@ -280,6 +304,7 @@ class Trainer(Steps):
         self._require_compiled("evaluate")
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         xs, ys, sw, _ = self._prepare_xy(x, y, sample_weight)
         iterator = ArrayIterator(xs, ys, sw, batch_size, steps=steps)
         callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
@@ -311,6 +336,7 @@ class Trainer(Steps):
         """
         verbose = _check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
+        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
         xs = self._prepare_x(x)
         D.check_lengths(xs)
         iterator = ArrayIterator(xs, batch_size=batch_size, steps=steps)
@@ -324,7 +350,8 @@ class Trainer(Steps):
             chunks.append(predict_function(data))
             cbs.on_predict_batch_end(step, {"outputs": chunks[-1]})
         cbs.on_predict_end()
-        results = [xp.concatenate([c[i] for c in chunks]) for i in range(len(chunks[0]))]
+        # NumPy out, as Keras: each batch's outputs come to the host as they are made
+        results = [host.concatenate([backend.to_host(c[i]) for c in chunks]) for i in range(len(chunks[0]))]
         return results[0] if len(results) == 1 else results
 
     # ---- single batches --------------------------------------------------------------------------
@@ -333,7 +360,7 @@ class Trainer(Steps):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
-        sw = _apply_class_weight(class_weight, ys[0], sw)
+        sw = _apply_class_weight(class_weight, None if ys is None else ys[0], sw)
         return self._one_batch(self.make_train_function(), ArrayIterator(xs, ys, sw, batch_size=n), return_dict)
 
     @_on_striate_threads
@@ -348,7 +375,7 @@ class Trainer(Steps):
         """Outputs for one batch (no batching, no callbacks)."""
         xs = self._prepare_x(x)
         (_, data), = ArrayIterator(xs, batch_size=D.check_lengths(xs)).enumerate_epoch()
-        outputs = self.make_predict_function()(data)
+        outputs = [backend.to_host(o) for o in self.make_predict_function()(data)]  # NumPy out, as Keras
         return outputs[0] if len(outputs) == 1 else outputs
 
     def _one_batch(self, function, iterator, return_dict):
@@ -377,9 +404,16 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
+def _check_callbacks(callbacks):
+    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of striate.callbacks.Callback instances, "
+                        f"got a {type(callbacks).__name__}; wrap it in a list")
+    return callbacks
+
+
 def _check_epochs(epochs, initial_epoch):
     for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, (int, xp.integer)) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, (int, host.integer)) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
 
 
@@ -387,6 +421,8 @@ def _apply_class_weight(class_weight, y, sample_weight):
     """Multiply per-class weights into the sample weights (class = label id or argmax of one-hot)."""
     if class_weight is None:
         return sample_weight
+    if y is None:
+        raise ValueError("class_weight needs targets, but y is None")
     if not isinstance(class_weight, dict):
         raise TypeError(f"class_weight must be a dict {{class id: weight}}, got {type(class_weight).__name__}")
     for cls, weight in class_weight.items():
@@ -397,7 +433,7 @@ def _apply_class_weight(class_weight, y, sample_weight):
     if not class_weight:
         return sample_weight
     labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
-    table = xp.ones(int(max(max(class_weight), labels.max())) + 1, dtype=xp.float32)
+    table = host.ones(int(max(max(class_weight), labels.max())) + 1, dtype=host.float32)  # host data
     for cls, weight in class_weight.items():
         table[int(cls)] = float(weight)
     weights = table[labels]

@@ -5,6 +5,8 @@ per-variable state, Keras's "optimizer variables") and ``update_step`` (its
 update rule, in place on NumPy arrays). ``apply`` does the rest, in Keras 3's
 order:
 
+0. under data parallelism, average the gradients over the processes
+   (``striate.distribution.reduce_gradients``);
 1. skip variables whose gradient is None; cast gradients to the variable's dtype;
 2. divide by ``loss_scale_factor``; with ``gradient_accumulation_steps = k``,
    only every k-th call updates, with the mean of the last k gradients;
@@ -31,7 +33,10 @@ is a flat dict of arrays: ``"iterations"``, shared scalars such as Nadam's
 import re
 import warnings
 
+from striate import backend
+from striate.autograd import no_grad
 from striate.backend import xp
+from striate.distribution.data_parallel import reduce_gradients
 from striate.optimizers import _clipping, _state, schedules
 from striate.optimizers._checks import check_bool, check_int, check_number
 from striate.tensor import Tensor
@@ -245,6 +250,9 @@ class Optimizer:
             raise ValueError(f"{owner}.apply: got {len(grads)} gradients for {len(variables)} variables")
         if not grads:
             return
+        # Data parallelism (striate.distribution): the gradients averaged over the processes,
+        # before anything else; without a distribution, the same list.
+        grads = reduce_gradients(grads, variables)
         slots = self._slots
         kept_grads, kept_vars = [], []
         for g, v in zip(grads, variables):
@@ -265,7 +273,7 @@ class Optimizer:
         if not kept_grads:
             raise ValueError(f"{owner}.apply: no gradients provided for any variable (all are None)")
         # Non-finite gradients are applied, not refused: the training loop watches the loss.
-        with xp.errstate(all="ignore"):
+        with backend.errstate(all="ignore"):
             if self.loss_scale_factor is not None:
                 kept_grads = [g / self.loss_scale_factor for g in kept_grads]
             if self.gradient_accumulation_steps:
@@ -291,6 +299,12 @@ class Optimizer:
         update_step = self.update_step
         for g, v in zip(grads, variables):
             update_step(g, v, lr)
+        # Keras: a weight's constraint (add_weight(constraint=...)) projects it after each update.
+        constrained = [v for v in variables if getattr(v, "constraint", None) is not None]
+        if constrained:
+            with no_grad():
+                for v in constrained:
+                    v.assign(v.constraint(v))
 
     def _clip_gradients(self, grads):
         if self.clipnorm:

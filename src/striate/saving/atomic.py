@@ -18,6 +18,7 @@ an intact destination.
 
 import errno
 import os
+import stat
 import tempfile
 
 from striate.saving.errors import ModelPathError
@@ -39,7 +40,13 @@ def atomic_write(path, write, overwrite=True, what="file"):
             exists and ``overwrite`` is False, or the OS refuses to write.
         Whatever ``write`` raises, after removing the temporary file.
     """
-    path = os.fspath(path)
+    given = os.fspath(path)
+    # Through a symbolic link to the file it names (as open() would write), and never over
+    # something that is not a regular file: a device such as /dev/full, a pipe, a socket.
+    path = os.path.realpath(given) if os.path.islink(given) else given
+    if os.path.exists(path) and not os.path.isdir(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        raise ModelPathError(errno.EINVAL, f"cannot save the {what} {given!r}: {path!r} is not a regular file "
+                                           "(a device, pipe or socket); choose a file path")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ModelPathError(errno.ENOENT, f"cannot save the {what} {path!r}: folder {folder!r} does not exist")

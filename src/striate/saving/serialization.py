@@ -13,18 +13,20 @@ ever imported or evaluated because a config says so.
 
 import contextlib
 import contextvars
+import inspect
 import math
 
 import numpy as np
 
+from striate._object_registry import (GLOBAL_CUSTOM_OBJECTS, get_registered_name, get_registered_object,
+                                      lookup_custom, register_keras_serializable, scope_objects)
 from striate.layers.symbolic import KerasTensor, is_keras_tensor, tree_map
 from striate.saving.errors import SavingError
 
-__all__ = ["register_keras_serializable", "get_registered_object", "registered_objects", "serialize_layer",
+__all__ = ["register_keras_serializable", "get_registered_object", "registered_objects", "layer_class", "serialize_layer",
            "deserialize_layer", "functional_config", "functional_from_config", "allocation_budget",
            "count_layer_configs", "SerializationError", "MAX_SAMPLE_ELEMENTS", "MAX_CONFIG_LAYERS"]
 
-_CUSTOM = {}
 # Set by allocation_budget() while a file is loaded: layers made from its config are watched.
 _BUDGET = contextvars.ContextVar("striate_allocation_budget", default=None)
 # The largest input sample (product of an input shape's known sizes) a loaded config may declare.
@@ -38,30 +40,18 @@ class SerializationError(SavingError, ValueError):
     """A config that cannot be turned back into layers (unknown class, bad structure)."""
 
 
-def register_keras_serializable(package="Custom", name=None):
-    """Class decorator: let configs (and model files) name this layer class.
+def registered_objects():
+    """A copy of the registry of :func:`register_keras_serializable`: ``{"package>name": class or function}``.
 
     >>> from striate.layers import Layer
     >>> @register_keras_serializable(package="demo")
     ... class Twice(Layer):
     ...     def call(self, x):
     ...         return x * 2
-    >>> get_registered_object("demo>Twice") is Twice
+    >>> registered_objects()["demo>Twice"] is Twice
     True
     """
-    def decorator(cls):
-        key = f"{package}>{name or cls.__name__}"
-        _CUSTOM[key] = cls
-        _CUSTOM.setdefault(name or cls.__name__, cls)
-        cls._registered_name = key
-        return cls
-    return decorator
-
-
-def registered_objects():
-    """A copy of the registry of :func:`register_keras_serializable`: ``{name: class or function}``
-    (each under ``'package>Name'`` and, unless taken, its plain name)."""
-    return dict(_CUSTOM)
+    return dict(GLOBAL_CUSTOM_OBJECTS)
 
 
 def _builtin_classes():
@@ -75,29 +65,61 @@ def _builtin_classes():
     return table
 
 
-def get_registered_object(name, custom_objects=None):
-    """The class a config's ``class_name`` refers to, or None."""
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    return _builtin_classes().get(name) or _CUSTOM.get(name)
+def layer_class(class_name, registered_name=None, custom_objects=None):
+    """The class a layer config names, or None.
+
+    Keras's order: the config's ``registered_name`` (the key of a registered class) or
+    ``class_name`` in the given ``custom_objects`` or the active
+    :class:`~striate.saving.CustomObjectScope`; then striate's own layers and models;
+    then the registry of :func:`register_keras_serializable`.
+    """
+    names = [n for n in (registered_name, class_name) if isinstance(n, str) and n]
+    scoped = scope_objects()
+    for name in names:
+        for table in (custom_objects or {}, scoped):
+            if name in table:
+                return table[name]
+    builtin = _builtin_classes().get(class_name)
+    if builtin is not None:
+        return builtin
+    for name in names:
+        found = lookup_custom(name)
+        if found is not None:
+            return found
+    return None
 
 
 def serialize_layer(layer):
-    """``{'class_name', 'config', 'name'}`` for a layer or model."""
+    """``{'class_name', 'config', 'name'}`` for a layer or model (Keras's layout).
+
+    Objects inside the layer's ``get_config()`` (a regularizer, a nested layer) become
+    their own configs. A registered class adds ``registered_name`` (``"package>Name"``),
+    a subclassed model its ``build_config`` (the input shapes to build it for).
+    """
     from striate.models.model import Model
     from striate.models.sequential import Sequential
+    from striate.saving.object_serialization import serialize_config_values
 
     if isinstance(layer, Sequential):
         class_name = "Sequential"
     elif isinstance(layer, Model) and type(layer) is Model:
         class_name = "Functional"
     else:
-        class_name = getattr(type(layer), "_registered_name", None) or type(layer).__name__
-    return {"class_name": class_name, "config": layer.get_config(), "name": layer.name}
+        class_name = type(layer).__name__
+    entry = {"class_name": class_name, "config": serialize_config_values(layer.get_config()), "name": layer.name}
+    registered = get_registered_name(type(layer))
+    if class_name not in ("Sequential", "Functional") and ">" in registered:
+        entry["registered_name"] = registered
+    if isinstance(layer, Model) and getattr(layer, "_graph", None) is None and not isinstance(layer, Sequential):
+        build_config = layer.get_build_config()
+        if build_config is not None:
+            entry["build_config"] = build_config
+    return entry
 
 
 def deserialize_layer(config, custom_objects=None):
-    """A new, unbuilt layer (or model) from :func:`serialize_layer`'s output.
+    """A new layer (or model) from :func:`serialize_layer`'s output; unbuilt, except a
+    subclassed model whose ``build_config`` says how to build it.
 
     Raises:
         SerializationError: for an unknown class (custom layers must be registered or
@@ -107,7 +129,8 @@ def deserialize_layer(config, custom_objects=None):
         raise SerializationError(f"a layer config must be a dict with a 'class_name' string, got {type(config).__name__}")
     from striate.layers.core import Lambda
 
-    cls = get_registered_object(config["class_name"], custom_objects)
+    registered = config.get("registered_name")
+    cls = layer_class(config["class_name"], registered if isinstance(registered, str) else None, custom_objects)
     if cls is None:
         raise SerializationError(f"unknown layer class {config['class_name']!r}: register custom layers with "
                                  "striate.saving.register_keras_serializable or pass custom_objects")
@@ -120,16 +143,27 @@ def deserialize_layer(config, custom_objects=None):
     budget = _BUDGET.get()
     if budget is not None:
         _check_sample_shapes(inner, config["class_name"])
+    from striate._object_registry import custom_object_scope
+
     try:
-        if config["class_name"] in ("Functional", "Model", "Sequential") or hasattr(cls, "_graph"):
-            layer = cls.from_config(inner, custom_objects=custom_objects)
-        else:
-            layer = cls.from_config(dict(inner))
+        with custom_object_scope(custom_objects or {}):
+            if "custom_objects" in inspect.signature(cls.from_config).parameters:
+                layer = cls.from_config(dict(inner), custom_objects=custom_objects)
+            else:
+                layer = cls.from_config(dict(inner))
     except (TypeError, ValueError, KeyError) as error:
         raise SerializationError(f"could not rebuild layer {config['class_name']!r} from its config: "
                                  f"{error}") from error
     if budget is not None:
         budget.watch(layer)
+    build_config = config.get("build_config")
+    if isinstance(build_config, dict) and not layer.built:
+        try:
+            with custom_object_scope(custom_objects or {}):
+                layer.build_from_config(build_config)
+        except (TypeError, ValueError, KeyError) as error:
+            raise SerializationError(f"could not build layer {config['class_name']!r} from its build_config "
+                                     f"{build_config!r}: {error}") from error
     return layer
 
 
@@ -282,8 +316,8 @@ def _json_kwargs(kwargs, layer_name):
     return dict(kwargs)
 
 
-def functional_from_config(config, custom_objects=None):
-    """Rebuild a functional model from :func:`functional_config`'s output.
+def functional_from_config(config, custom_objects=None, cls=None):
+    """Rebuild a functional model (of class ``cls``, default ``Model``) from :func:`functional_config`'s output.
 
     Raises:
         SerializationError: for unknown classes, references to missing layers, or cycles.
@@ -295,11 +329,14 @@ def functional_from_config(config, custom_objects=None):
     layers, pending = {}, []
     for entry in config["layers"]:
         layer = deserialize_layer(entry, custom_objects)
-        if layer.name in layers:
-            raise SerializationError(f"two layers are named {layer.name!r} in the model config")
-        layers[layer.name] = layer
+        # Nodes refer to layers by the name saved beside their config (Keras's rule): a custom
+        # layer whose get_config leaves out "name" comes back under a new name.
+        key = entry.get("name") if isinstance(entry.get("name"), str) else layer.name
+        if key in layers:
+            raise SerializationError(f"two layers are named {key!r} in the model config")
+        layers[key] = layer
         for node_config in entry.get("inbound_nodes") or []:
-            pending.append((layer, node_config))
+            pending.append((key, layer, node_config))
     outputs_of = {}  # (layer name, node index) -> list of output KerasTensors
     for name, layer in layers.items():
         if type(layer).__name__ == "InputLayer":
@@ -318,23 +355,24 @@ def functional_from_config(config, custom_objects=None):
 
     while pending:
         remaining = []
-        for layer, node_config in pending:
+        for key, layer, node_config in pending:
             try:
                 args = _resolve_structure(node_config.get("args"), resolve)
             except KeyError:
-                remaining.append((layer, node_config))
+                remaining.append((key, layer, node_config))
                 continue
             args = args[0] if isinstance(args, list) and len(args) == 1 and isinstance(args[0], KerasTensor) else args
             result = layer(args, **dict(node_config.get("kwargs") or {}))
-            index = sum(1 for key in outputs_of if key[0] == layer.name)
-            outputs_of[(layer.name, index)] = result if isinstance(result, list) else [result]
+            index = sum(1 for known in outputs_of if known[0] == key)
+            outputs_of[(key, index)] = result if isinstance(result, list) else [result]
         if len(remaining) == len(pending):
             raise SerializationError("model config has nodes whose inputs never become available "
-                                     f"(layers {[layer.name for layer, _ in remaining]})")
+                                     f"(layers {[key for key, _, _ in remaining]})")
         pending = remaining
     inputs = _resolve_structure(_as_refs(config.get("input_layers")), resolve)
     outputs = _resolve_structure(_as_refs(config.get("output_layers")), resolve)
-    return Model(inputs=inputs, outputs=outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    return (cls or Model)(inputs=inputs, outputs=outputs, name=config.get("name"),
+                          trainable=config.get("trainable", True))
 
 
 def _as_refs(structure):

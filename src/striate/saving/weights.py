@@ -21,6 +21,8 @@ in the JSON member ``optimizer`` as ``{key: tensor name}``.
 
 import numpy as np
 
+from striate import backend
+
 from striate.saving.errors import ModelFileError
 from striate.saving.metadata import json_member
 
@@ -43,7 +45,7 @@ def weight_tensors(variables, taken=None):
     for i, v in enumerate(variables):
         name = _unique(getattr(v, "path", None) or getattr(v, "name", None) or f"weight_{i}", taken)
         names.append(name)
-        tensors[name] = v.data
+        tensors[name] = backend.to_host(v.data)  # files hold host arrays: the same bytes on every backend
     return names, tensors
 
 
@@ -53,7 +55,7 @@ def optimizer_tensors(optimizer, variables, taken):
     for key, array in optimizer.get_state(variables).items():
         name = _unique(f"optimizer/{key}", taken)
         keys[key] = name
-        tensors[name] = array
+        tensors[name] = backend.to_host(array)
     return keys, tensors
 
 
@@ -158,4 +160,4 @@ def check_all_used(tensors, used, name, what):
 def assign(variables, arrays):
     """Copy ``arrays`` into ``variables`` (already checked: cannot fail half-way)."""
     for v, array in zip(variables, arrays):
-        np.copyto(v.data, array)
+        v.data[...] = backend.to_device(array)  # (no copy on NumPy)

@@ -20,6 +20,7 @@ Dtype rules (the same as ``scipy.signal.correlate`` where it makes sense):
 dtype('float32')
 """
 
+from striate import backend
 from striate.backend import xp
 
 __all__ = ["as_data", "data_and_kernel", "result_dtype", "compute_dtype", "check_mode", "MODES"]
@@ -34,7 +35,7 @@ def as_data(value, name, where):
         TypeError: for complex, object or string data.
         ValueError: for 0-d or empty arrays and for NaN or infinite entries.
     """
-    array = xp.asarray(value)
+    array = backend.to_device(value)  # host data enter the toolkit here (no copy on NumPy)
     if array.dtype.kind == "c":
         raise TypeError(f"{where}: {name} is complex ({array.dtype}); only real data is supported")
     if array.dtype.kind not in "biuf":
@@ -52,7 +53,7 @@ def _check_finite(array, name, where):
     # One cheap reduction instead of an isnan pass: the sum is finite whenever
     # every entry is, and only a non-finite sum (NaN, infinity or an overflow of
     # the sum itself) pays for the exact look.
-    with xp.errstate(over="ignore", invalid="ignore"):
+    with backend.errstate(over="ignore", invalid="ignore"):
         total = array.sum()
     if xp.isfinite(total):
         return
@@ -73,7 +74,7 @@ def data_and_kernel(x, w, where, x_name="x", w_name="w"):
             number of dimensions than ``x``.
     """
     x = as_data(x, x_name, where)
-    w_is_array = isinstance(w, xp.ndarray)
+    w_is_array = isinstance(w, (xp.ndarray, backend.host.ndarray))
     w = as_data(w, w_name, where)
     if not w_is_array and x.dtype.kind == "f":
         w = w.astype(x.dtype)

@@ -154,7 +154,7 @@ def _gemm_nd(x, w, geo, out, b):
         region = xp.swapaxes(region, -2, -3)  # (..., count, O_{r-2}, size)
         tmp = xp.empty(region.shape, dtype=out.dtype) if len(keep) > 1 else None
         for j, row in enumerate(keep):
-            offsets = xp.unravel_index(row, w.shape[:-1])
+            offsets = divmod_index(row, w.shape[:-1])  # host ints: slice bounds below
             view = _block_view(x, geo, offsets, size, count, start * s_last)
             if j == 0:
                 xp.matmul(view, t[j], out=region)
@@ -266,3 +266,13 @@ def gemm_axis(x, v, axis, geo, b=None):
         region = out[:, start:start + count * size].reshape(pre, count, size, rest)  # a view of out
         xp.matmul(t, view, out=region)  # (size, block_in) @ (pre, count, block_in, rest)
     return out.reshape(x.shape[:axis] + (o,) + x.shape[axis + 1:])  # (pre, o, rest) -> (..., o, ...)
+
+
+def divmod_index(flat, shape):
+    """``numpy.unravel_index`` of one Python int as Python ints (CuPy's returns device arrays,
+    which cannot bound a slice)."""
+    index = []
+    for size in reversed(shape):
+        flat, i = divmod(int(flat), size)
+        index.insert(0, i)
+    return tuple(index)

@@ -28,6 +28,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from striate import backend
 from striate._windows import pad, window_view
 from striate.backend import xp
 
@@ -108,7 +109,8 @@ def _lines(fn, a, axis, n=None, norm=None):
     lines split into one chunk per core."""
     others = [ax for ax in range(a.ndim) if ax != axis]
     split = max(others, key=lambda ax: a.shape[ax]) if others else None
-    workers = _workers() if a.size >= _PARALLEL_MIN and split is not None else 1
+    # threads split host transforms only: on a GPU backend the device runs all lines at once
+    workers = _workers() if a.size >= _PARALLEL_MIN and split is not None and backend.uses_host_threads() else 1
     if workers < 2 or a.shape[split] < 2 * workers:
         return fn(a, n=n, axis=axis, norm=norm)
     global _pool

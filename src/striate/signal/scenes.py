@@ -3,7 +3,8 @@
 A cityscape is a row of buildings (long vertical sides, rows of windows) against
 a sky; a landscape is layers of smooth hills under a sky, sometimes with a sun.
 Both get random brightness, sizes and pixel noise, so that the classes differ in
-structure (long vertical lines or not), not in overall brightness.
+structure (long vertical lines or not), not in overall brightness. A data set: NumPy arrays on
+every backend (``striate.backend.to_device`` moves them).
 
 >>> images, labels = make_scenes(2, size=32, seed=0)
 >>> images.shape, labels.tolist()
@@ -12,14 +13,14 @@ structure (long vertical lines or not), not in overall brightness.
 
 import math
 
-from striate.backend import xp
+from striate.backend import host  # a data set: made on the host, as datasets/ are
 
 __all__ = ["cityscape", "landscape", "make_scenes"]
 
 
 def _sky(size, rng):
     top, bottom = rng.uniform(0.55, 0.75), rng.uniform(0.8, 0.95)
-    return xp.repeat(xp.linspace(top, bottom, size)[:, None], size, axis=1)
+    return host.repeat(host.linspace(top, bottom, size)[:, None], size, axis=1)
 
 
 def cityscape(size, rng):
@@ -48,8 +49,8 @@ def landscape(size, rng):
     under a sky gradient; sometimes a sun, a cliff (one steep step) and trees
     (vertical trunks, a few of them long), which give landscapes vertical edges too."""
     image = _sky(size, rng)
-    cols = xp.arange(size)
-    rows = xp.arange(size)[:, None]
+    cols = host.arange(size)
+    rows = host.arange(size)[:, None]
     if rng.random() < 0.5:  # a sun: round, so its vertical edges are short
         cy, cx, r = rng.uniform(0.1, 0.3) * size, rng.uniform(0.2, 0.8) * size, rng.uniform(0.05, 0.1) * size
         image[(rows - cy) ** 2 + (cols[None, :] - cx) ** 2 <= r * r] = rng.uniform(0.9, 1.0)
@@ -57,7 +58,7 @@ def landscape(size, rng):
     for layer in range(layers):
         base = size * (0.35 + 0.5 * (layer + 1) / (layers + 1))
         horizon = base + sum(
-            rng.uniform(0.03, 0.12) * size * xp.sin(2 * math.pi * cols / (size * rng.uniform(0.5, 2.0))
+            rng.uniform(0.03, 0.12) * size * host.sin(2 * math.pi * cols / (size * rng.uniform(0.5, 2.0))
                                                     + rng.uniform(0, 2 * math.pi))
             for _ in range(2))
         if rng.random() < 0.3:  # a cliff: one steep step in the horizon
@@ -88,10 +89,10 @@ def make_scenes(n_per_class, size=64, seed=0, noise=0.03):
         raise ValueError(f"make_scenes: n_per_class must be a positive int, got {n_per_class!r}")
     if not isinstance(size, int) or size < 16:
         raise ValueError(f"make_scenes: size must be an int of at least 16, got {size!r}")
-    rng = xp.random.default_rng(seed)
+    rng = host.random.default_rng(seed)
     images, labels = [], []
     for _ in range(n_per_class):
         for label, make in ((1, cityscape), (0, landscape)):
             images.append(make(size, rng) + rng.normal(0.0, noise, (size, size)))
             labels.append(label)
-    return xp.stack(images), xp.array(labels)
+    return host.stack(images), host.array(labels)

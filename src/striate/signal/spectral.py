@@ -19,6 +19,7 @@ import math
 import warnings
 
 from striate._windows import window_view
+from striate import backend
 from striate.backend import xp
 from striate.signal._checks import as_data
 from striate.signal.correlate import correlate
@@ -144,7 +145,7 @@ def spectrogram(x, fs=1.0, window=("tukey", 0.25), nperseg=None, noverlap=None, 
         raise ValueError(f"{where}: axis {axis} is out of range for x of shape {x.shape}")
     axis %= x.ndim
     n = x.shape[axis]
-    if isinstance(window, xp.ndarray):
+    if isinstance(window, (xp.ndarray, backend.host.ndarray)):
         if window.ndim != 1:
             raise ValueError(f"{where}: window array must be 1-D, got shape {window.shape}")
         if nperseg is not None and nperseg != window.shape[0]:

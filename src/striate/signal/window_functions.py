@@ -14,6 +14,7 @@ spectrogram wants and what SciPy returns by default.
 
 import math
 
+from striate import backend
 from striate.backend import xp
 
 __all__ = ["get_window", "WINDOWS"]
@@ -74,10 +75,10 @@ def get_window(window, n):
     """
     if isinstance(n, bool) or not isinstance(n, (int, xp.integer)) or n < 1:
         raise ValueError(f"get_window: n must be a positive int, got {n!r}")
-    if isinstance(window, xp.ndarray):
+    if isinstance(window, (xp.ndarray, backend.host.ndarray)):
         if window.shape != (n,):
             raise ValueError(f"get_window: window array has shape {window.shape}, expected ({n},)")
-        return window.astype(xp.float64)
+        return backend.to_device(window).astype(xp.float64)
     name, args = (window[0], tuple(window[1:])) if isinstance(window, tuple) else (window, ())
     if name not in WINDOWS:
         raise ValueError(f"get_window: unknown window {name!r}; known: {sorted(WINDOWS)}")

@@ -30,6 +30,7 @@ import warnings
 
 import numpy as np
 
+from striate import backend
 from striate.autograd import enable_grad
 from striate.tensor import Tensor
 from striate.viz._mpl import pyplot
@@ -65,7 +66,9 @@ def _blur(x, sigma):
     """Gaussian smoothing of each example over its spatial axes (channels, last, left alone)."""
     from striate.signal import smooth
 
-    return np.stack([smooth(example, sigma=sigma, channel_axis=-1) for example in x]).astype(x.dtype, copy=False)
+    # striate.signal computes on the current backend; the ascent's arrays stay on the host
+    return np.stack([backend.to_host(smooth(backend.to_device(example), sigma=sigma, channel_axis=-1))
+                     for example in x]).astype(x.dtype, copy=False)
 
 
 def maximize_activation(model, layer_name, index, steps=200, learning_rate=0.05, l2=0.01, blur_every=4,
@@ -177,11 +180,11 @@ class _Objective:
                 out = out._activation[1]  # the pre-activation scores
             if self.weights is None:
                 self.weights = _target_weights(out.shape, self.indices, self.layer_name).astype(out.dtype)
-            (out * self.weights).sum().backward()
+            (out * backend.to_device(self.weights)).sum().backward()
         for w in self.extractor.weights:  # backward also filled the weights' gradients: leave the model as it was
             w.grad = None
-        per_example = (out.data * self.weights).reshape(len(self.indices), -1).sum(axis=1)  # (K,)
-        return per_example, xt.grad
+        per_example = (backend.to_host(out.data) * self.weights).reshape(len(self.indices), -1).sum(axis=1)  # (K,)
+        return per_example, backend.to_host(xt.grad)  # the ascent runs on the host
 
 
 def _start(objective, x0, shape, value_range, rng, tries=10):
