@@ -55,6 +55,9 @@ def _threads_from_argv():
 
 THREADS = _threads_from_argv()
 os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
+# striate's own threads (its convolutions split their batch) get the same budget as the
+# BLAS and PyTorch: with --threads 1 --cpu-time a second striate thread would count twice.
+os.environ["STRIATE_NUM_THREADS"] = str(THREADS)
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -276,7 +279,7 @@ def main():
     parser.add_argument("--modes", default="train,infer")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
     parser.add_argument("--threads", type=int, default=THREADS,
-                        help="threads for OpenBLAS and PyTorch (default: $OPENBLAS_NUM_THREADS, else 2)")
+                        help="threads for OpenBLAS, striate and PyTorch (default: $OPENBLAS_NUM_THREADS, else 2)")
     parser.add_argument("--cpu-time", action="store_true",
                         help="time with process CPU time instead of the wall clock: with --threads 1, a fair "
                              "ratio even on a machine that other jobs keep busy")

@@ -11,9 +11,8 @@ Activations, softmax, dropout and friends are short compositions of the ops in
 
 import math
 
-from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, ReLU, Sigmoid, Tanh,
+from striate.autograd import (Abs, Concatenate, Exp, Log, LogSoftmax, Maximum, Noise, ReLU, Sigmoid, Tanh,
                               Where)
-from striate import backend, random
 from striate.backend import xp
 from striate.tensor import Tensor, as_tensor
 
@@ -179,26 +178,22 @@ def softmax(x, axis=-1):
 
 
 # ---- regularisation ----------------------------------------------------------
-def dropout(x, rate, rng, noise_shape=None):
+def dropout(x, rate, rng=None, noise_shape=None):
     """Inverted dropout: zero each element with probability ``rate``, scale the rest by 1/(1-rate).
 
     Args:
         x: Tensor.
         rate: float in [0, 1).
-        rng: a ``numpy.random.Generator`` (host: the mask is drawn there and moved to the device,
-            so a seed gives the same masks on every backend).
+        rng: a ``numpy.random.Generator``, or None for striate's global one (host: the mask
+            is drawn there and moved to the device, so a seed gives the same masks on every backend).
         noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
             drops whole feature maps); defaults to ``x.shape``.
+
+    The mask is drawn inside the :class:`~striate.autograd.Noise` primitive, so a
+    compiled step draws a new one at every step.
     """
     x = _tensor(x)
     if rate == 0:
         return x
-    shape = x.shape if noise_shape is None else tuple(x.shape[i] if n is None else n for i, n in enumerate(noise_shape))
-    def draw(mask_shape):  # on the host: a seed gives the same masks on every backend
-        return rng.random(mask_shape, dtype=backend.host.float32)
-    # A mask with one row per sample is drawn through random.draw_batch, which makes data-parallel
-    # processes draw their rows of the global batch's mask; an explicit leading 1 shares one row.
-    per_sample = bool(shape) and shape[0] == x.shape[0] and not (noise_shape is not None and noise_shape[0] == 1)
-    keep = backend.to_device((random.draw_batch(draw, shape) if per_sample else draw(shape)) >= rate)  # bool: 1 byte
-    mask = keep.astype(x.dtype) * (1.0 / (1.0 - rate))
-    return x * mask
+    return Noise.apply(x, kind="dropout", rate=float(rate), rng=rng,
+                       noise_shape=None if noise_shape is None else tuple(noise_shape))

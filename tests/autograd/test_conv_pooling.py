@@ -77,3 +77,18 @@ def test_float32_gradients_stay_float32():
 def test_pool_larger_than_input_is_a_clear_error():
     with pytest.raises(ValueError, match=r"pool \(3, 3\) is larger than the \(padded\) input \(2, 5\)"):
         MaxPool.apply(np.ones((1, 2, 5, 1)), pool=(3, 3))
+
+
+@pytest.mark.parametrize("shape", [(3, 4, 6, 2), (2, 5, 7, 3), (1, 2, 2, 1)])
+def test_two_by_two_max_pool_routes_ties_like_row_major_first_maximum(shape):
+    # Integer values in {0, 1, 2}: most windows hold ties, in every arrangement.
+    x = RNG.integers(0, 3, size=shape).astype("float32")
+    dy = RNG.standard_normal((shape[0], shape[1] // 2, shape[2] // 2, shape[3])).astype("float32")
+    xt = striate.Tensor(x, requires_grad=True)
+    MaxPool.apply(xt, pool=(2, 2)).backward(dy)
+    expected = np.zeros_like(x)
+    for n, i, j, c in itertools.product(*[range(k) for k in dy.shape]):
+        window = x[n, 2 * i:2 * i + 2, 2 * j:2 * j + 2, c].ravel()
+        first = int(np.argmax(window))  # NumPy's argmax: the first maximum in row-major order
+        expected[n, 2 * i + first // 2, 2 * j + first % 2, c] = dy[n, i, j, c]
+    np.testing.assert_array_equal(xt.grad, expected)

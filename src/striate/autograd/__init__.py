@@ -7,6 +7,7 @@ from striate.autograd.function import Function, enable_grad, is_grad_enabled, no
 from striate.autograd.linalg import MatMul
 from striate.autograd.normalization import BatchNorm, ChannelAffine
 from striate.autograd.movement import BroadcastTo, Concatenate, GetItem, Pad, Reshape, Transpose
+from striate.autograd.noise import Noise
 from striate.autograd.pooling import AvgPool, MaxPool
 from striate.autograd.reduce import Max, Sum
 from striate.autograd.softmax import LogSoftmax
@@ -16,4 +17,5 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Maximum", "Where", "ReLU",
     "Sigmoid", "Tanh", "Cast", "Sum", "Max", "Reshape", "Transpose", "GetItem",
     "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax", "Conv", "MaxPool", "AvgPool", "BatchNorm", "ChannelAffine",
+    "Noise",
 ]

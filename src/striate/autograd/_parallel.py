@@ -113,13 +113,17 @@ def matmul(a, b):
 
 
 def matmul_tn(a, b):
-    """``a.T @ b`` (2-D, same number of rows): a weight gradient, summed over the rows,
-    which are split over striate's threads when the BLAS is single-threaded."""
+    """``a.T @ b`` (2-D, same number of rows): a weight gradient. When the BLAS is
+    single-threaded, striate's threads each make a block of the output's rows (columns
+    of ``a``): no partial sums to add up and no second copy of the gradient (splitting
+    the summed rows instead cost 2.7x the CPU time for network (d)'s 2304x512 gradient)."""
     m, k = a.shape
     if not _split_pays(m * k * b.shape[1]):
         return a.T @ b
-    parts = over_batch(lambda start, stop: a[start:stop].T @ b[start:stop], m, work_bytes=1 << 30)
-    total = parts[0]
-    for extra in parts[1:]:
-        total += extra
-    return total
+    out = xp.empty((k, b.shape[1]), dtype=xp.result_type(a, b))
+
+    def part(start, stop):
+        xp.matmul(a[:, start:stop].T, b, out=out[start:stop])
+
+    over_batch(part, k, work_bytes=1 << 30)
+    return out

@@ -30,9 +30,10 @@ from striate.backend import xp
 
 __all__ = ["workspace", "zeros", "chunks", "clear", "CHUNK_BYTES", "MAX_CACHED_BYTES"]
 
-# Columns per chunk: a few MiB stay in this machine's 32 MiB L3 cache beside the
-# GEMM's packed panels, and big enough that OpenBLAS's two threads stay busy.
-CHUNK_BYTES = 4 << 20
+# Columns per chunk: they stay in a core's L2 cache (2 MiB on the Xeon measured) until
+# the GEMM reads them. 1 MiB was as fast as 4 MiB for the reference networks' layers
+# (or up to 10 % faster) and keeps a few MiB less scratch per thread.
+CHUNK_BYTES = 1 << 20
 # Larger scratch arrays are made per call instead of being kept alive.
 MAX_CACHED_BYTES = 64 << 20
 

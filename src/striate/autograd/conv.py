@@ -38,6 +38,7 @@ import math
 from striate._windows import as_tuple, padding_amounts, span
 from striate import backend
 from striate.autograd import _conv_device, _im2col
+from striate.autograd._gemm import gemm_limit, mm, mm_tn
 from striate.autograd._im2col import WindowPlan
 from striate.autograd._parallel import over_batch
 from striate.autograd._workspace import chunks, workspace, zeros
@@ -136,6 +137,11 @@ class ConvGeometry:
         self.windows = WindowPlan(self.padded, self.kernel, strides, dilation)
         self.x_layout = "taps" if self.c <= _im2col.channel_threshold else "rows"
         self._plan_input_gradient()
+        # Columns per chunk (None: CHUNK_BYTES, 1 MiB, which keeps a chunk in a core's L2
+        # cache for its GEMM). The backward of one-to-three-channel ('taps') layers and of
+        # col2im layers pays per call instead, and was 10-20 % faster in 4 MiB chunks
+        # (LeNet-5's and LeCun 1989's layers, one thread); their forward was not.
+        self.backward_chunk_bytes = 4 << 20 if self.x_layout == "taps" or self.dx_mode == "col2im" else None
 
     def _plan_input_gradient(self):
         """Choose how to compute dx: a correlation of the spread-out dy with the flipped kernel
@@ -178,13 +184,14 @@ class ConvGeometry:
             return y.reshape((n,) + self.out + (self.f,))
         y = xp.empty((n,) + self.out + (self.f,), dtype=x.dtype)
         per_sample = self.windows.positions * self.ksize * self.c * x.itemsize
+        limit = gemm_limit()
 
         def part(start, stop):  # one thread's share of the batch, in cache-sized chunks
             for n0, n1 in chunks(stop - start, per_sample):
                 n0, n1 = start + n0, start + n1
                 cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
                 out = y[n0:n1].reshape(-1, self.f)  # (rows, F), a view into y
-                xp.matmul(cols if self.x_layout == "rows" else cols.T, w2, out=out)
+                mm(cols if self.x_layout == "rows" else cols.T, w2, out, limit)
                 if b is not None:
                     add_bias(out, b)  # while the chunk is still in the cache
                 if relu:  # likewise: no extra pass over the whole output
@@ -214,13 +221,14 @@ class ConvGeometry:
             else:
                 wt2 = xp.ascontiguousarray(w.reshape(self.ksize, c, f).swapaxes(1, 2))  # (K, F, C): w[tap].T
         per_sample = self.windows.positions * self.ksize * (c + f) * x.itemsize
+        limit = gemm_limit()
 
         # With a fused ReLU the gated dy exists only chunk by chunk, and dx's correlation reads that.
         need_x_corr = y is not None and need_x and self.dx_mode == "corr"
 
         def part(start, stop):  # one thread's share: its slice of dx, its partial dw and db
             dw2 = db = None
-            for n0, n1 in chunks(stop - start, per_sample):
+            for n0, n1 in chunks(stop - start, per_sample, self.backward_chunk_bytes):
                 n0, n1 = start + n0, start + n1
                 dyc = dy[n0:n1].reshape(-1, f)  # (rows, F)
                 if y is not None:  # the fused ReLU's gradient, while the chunk is in the cache
@@ -229,28 +237,28 @@ class ConvGeometry:
                     db = bias_gradient(dyc) if db is None else db + bias_gradient(dyc)
                 if need_w:
                     cols = self.windows.columns(self._padded(x, n0, n1), self.x_layout, "conv-x")
-                    chunk_dw = cols.T @ dyc if self.x_layout == "rows" else cols @ dyc  # (K*C, F)
+                    chunk_dw = mm_tn(cols if self.x_layout == "rows" else cols.T, dyc, limit)  # (K*C, F)
                     if dw2 is None:
                         dw2 = chunk_dw
                     else:
                         dw2 += chunk_dw
                 if need_x:
                     gated = dyc.reshape((n1 - n0,) + self.out + (f,)) if need_x_corr else dy
-                    self._input_gradient(gated, dyc, wt2, dx, n0, n1, n0 if need_x_corr else 0)
+                    self._input_gradient(gated, dyc, wt2, dx, n0, n1, n0 if need_x_corr else 0, limit)
             return dw2, db
 
         results = over_batch(part, n, per_sample * n)
         return dx, _sum_parts([r[0] for r in results], w.shape, dy.dtype) if need_w else None, \
             _sum_parts([r[1] for r in results], (f,), dy.dtype) if need_b else None
 
-    def _input_gradient(self, dy, dyc, wt2, dx, n0, n1, offset):
+    def _input_gradient(self, dy, dyc, wt2, dx, n0, n1, offset, limit=0):
         """dx[n0:n1] from this chunk's dy (``dy[n0 - offset : n1 - offset]``; ``dyc`` as rows)."""
         if self.dx_mode == "corr":
             key = self.grad_key + (self.grad_windows.padded, self.f)
             spread = workspace(key, (n1 - n0,) + self.grad_windows.padded + (self.f,), dy.dtype, fill=0)
             spread[self.grad_dst] = dy[n0 - offset:n1 - offset][self.grad_src]  # zeros elsewhere stay zero
             cols = self.grad_windows.columns(spread, self.dy_layout, "conv-dy")
-            xp.matmul(cols if self.dy_layout == "rows" else cols.T, wt2, out=dx[n0:n1].reshape(-1, self.c))
+            mm(cols if self.dy_layout == "rows" else cols.T, wt2, dx[n0:n1].reshape(-1, self.c), limit)
             return
         # one GEMM per tap, each result contiguous, so each add below reads in order
         taps = workspace("conv-dcols", (self.ksize, dyc.shape[0], self.c), dy.dtype)  # (K, rows, C)

@@ -12,12 +12,14 @@ import threading
 
 from striate.backend import xp
 
-__all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast"]
+__all__ = ["Function", "no_grad", "enable_grad", "is_grad_enabled", "unbroadcast", "set_tracer"]
 
 class _GradMode(threading.local):
     """Per thread, as in PyTorch: a data worker's ``no_grad`` (a teacher model's predict in a
-    PyDataset) must not switch off the gradients of the training step running beside it."""
+    PyDataset) must not switch off the gradients of the training step running beside it, and
+    a step being traced (striate.jit) must not record the ops a data worker applies meanwhile."""
     enabled = True
+    tracer = None  # the recorder of striate.jit while it traces a step in this thread (set_tracer)
 
 
 _mode = _GradMode()
@@ -48,6 +50,13 @@ def no_grad():
     False
     """
     return _grad_mode(False)
+
+
+def set_tracer(tracer):
+    """Make ``tracer.record(fn, inputs, arrays, kwargs, out)`` see every op this thread applies
+    from now on (None: stop); returns the previous tracer. Used by :mod:`striate.jit` only."""
+    previous, _mode.tracer = _mode.tracer, tracer
+    return previous
 
 
 def enable_grad():
@@ -116,13 +125,16 @@ class Function:
             t.data if isinstance(t, Tensor) else _constant(t, dtype)
             for t in inputs
         ]
-        record = _mode.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
+        mode = _mode
+        record = mode.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in inputs)
         if record:
             fn.needs_grad = tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
         out = Tensor._wrap(fn.forward(*arrays, **kwargs), record)
         if record:
             fn.parents = tuple(t if isinstance(t, Tensor) else None for t in inputs)
             out._ctx = fn
+        if mode.tracer is not None:  # a compiled step is being recorded in this thread (striate.jit)
+            mode.tracer.record(fn, inputs, arrays, kwargs, out)
         return out
 
 

@@ -31,6 +31,7 @@ formula, finite differences and PyTorch.
 import math
 
 from striate.autograd._parallel import over_batch
+from striate.autograd._workspace import zeros
 from striate.autograd.function import Function
 from striate.backend import xp
 
@@ -65,9 +66,21 @@ class BatchNorm(Function):
     """``gamma * (x - mean) / sqrt(var + epsilon) + beta`` with the batch's mean and biased variance.
 
     Forward arguments: ``x`` (any rank), ``gamma`` and ``beta`` (``(C,)`` or None),
-    ``axis`` (the features axis; every other axis is reduced), ``epsilon``, and
-    ``statistics``: an optional dict that receives the batch ``'mean'`` and
-    ``'variance'`` ``(C,)`` for the layer's moving averages.
+    ``moving_mean`` and ``moving_variance`` (optional ``(C,)`` arrays, updated in place:
+    ``moving = moving * momentum + batch * (1 - momentum)``; they get no gradient),
+    ``axis`` (the features axis; every other axis is reduced), ``epsilon``,
+    ``momentum``, and ``statistics``: an optional dict that receives the batch
+    ``'mean'`` and ``'variance'`` ``(C,)``.
+
+    The moving averages are updated inside the op so that a compiled step
+    (``striate.jit``), which replays the recorded primitives and nothing else,
+    updates them at every step as the eager layer does.
+
+    ``relu=True`` returns ``max(., 0)`` of the result: each block is rectified while it
+    is in the cache, and backward gates ``dy`` with the saved output first. Compiled
+    steps use it for a batch norm whose only reader is a ReLU (network (e)'s
+    ``relu(BN(conv(x)))``): it saves the ReLU's own pass and output array forward, and
+    gives bit-identical values to the two ops (a compiled step equals the eager one).
 
     Each pass over the activation runs on striate's threads, each thread on its own
     rows (reductions add the threads' partial sums). The forward writes one array,
@@ -76,7 +89,8 @@ class BatchNorm(Function):
     where the variance-like sums need it, so cancellation never eats their digits.
     """
 
-    def forward(self, x, gamma, beta, axis=-1, epsilon=1e-3, statistics=None):
+    def forward(self, x, gamma, beta, moving_mean=None, moving_variance=None, axis=-1, epsilon=1e-3,
+                statistics=None, momentum=0.99, relu=False):
         axis %= x.ndim
         moved = xp.moveaxis(x, axis, -1)                      # (..., C), a view
         c = moved.shape[-1]
@@ -98,22 +112,39 @@ class BatchNorm(Function):
         wide_scale = layout.wide(scale)
         wide_beta = None if beta is None else layout.wide(beta)
 
-        def finish(a, b):  # out = (x - mean) * scale + beta, in place
-            out[a:b] *= wide_scale
-            if wide_beta is not None:
-                out[a:b] += wide_beta
+        zero = zeros(out.shape[1:], out.dtype) if relu else None
+
+        def finish(a, b):  # out = (x - mean) * scale + beta (then max(., 0)), in place, block by block
+            for i in range(a, b, _BLOCK_ROWS):
+                block = out[i:min(b, i + _BLOCK_ROWS)]
+                block *= wide_scale
+                if wide_beta is not None:
+                    block += wide_beta
+                if relu:
+                    xp.maximum(block, zero, out=block)
 
         over_batch(finish, rows, xw.nbytes)
         if statistics is not None:
             statistics["mean"], statistics["variance"] = mean, variance
-        self.saved = (xw, mean, inv, scale, axis, moved.shape, layout)
+        for moving, batch in ((moving_mean, mean), (moving_variance, variance)):
+            if moving is not None:  # in place: the caller's array (a Variable's) is the state
+                moving[...] = moving * momentum + batch.reshape(moving.shape).astype(moving.dtype, copy=False) * (
+                    1.0 - momentum)
+        self.saved = (xw, mean, inv, scale, axis, moved.shape, layout, out if relu else None)
         return xp.moveaxis(out.reshape(moved.shape), -1, axis)
 
     def backward(self, dy):
-        xw, mean, inv, scale, axis, moved_shape, layout = self.saved
+        xw, mean, inv, scale, axis, moved_shape, layout, relu_out = self.saved
         dw = xp.moveaxis(dy, axis, -1).reshape(layout.shape)  # (M/k, k*C)
         n, rows = xw.size // layout.c, xw.shape[0]
         wide_mean = layout.wide(mean)
+
+        if relu_out is not None:
+            # The fused ReLU's gradient first, as its own op would make it (the same values,
+            # so the sums below add exactly what they add after a separate ReLU).
+            gated = xp.empty_like(dw)
+            over_batch(lambda a, b: xp.multiply(dw[a:b], relu_out[a:b] > 0, out=gated[a:b]), rows, dw.nbytes)
+            dw = gated
 
         def sums(a, b):  # sum(dy) and sum(dy * (x - mean)), the centring done block by block
             total_dy, total_dyx = layout.column_sums(dw[a:b]), 0.0
@@ -141,7 +172,7 @@ class BatchNorm(Function):
 
             over_batch(gradient, rows, 2 * xw.nbytes)
             dx = xp.moveaxis(dxw.reshape(moved_shape), -1, axis)
-        return (dx, dgamma if self.needs_grad[1] else None, dbeta if self.needs_grad[2] else None)
+        return (dx, dgamma if self.needs_grad[1] else None, dbeta if self.needs_grad[2] else None, None, None)
 
 
 class ChannelAffine(Function):

@@ -1,5 +1,8 @@
 """Reductions over axes: sum and max (mean is sum times 1/count, see Tensor.mean)."""
 
+import math
+
+from striate.autograd._workspace import workspace
 from striate.autograd.function import Function
 from striate.backend import xp
 
@@ -14,12 +17,41 @@ def _normalize_axes(axis, ndim):
 
 
 class Sum(Function):
+    """Sum over ``axis`` (None: all). A run of middle axes of a contiguous float array
+    (the spatial axes of a channels-last activation: global average pooling) is summed
+    as a product with a vector of ones: BLAS does that 10-20x faster than NumPy's sum
+    over the middle axes of a ``(N, P, C)`` array."""
+
     def forward(self, a, axis=None, keepdims=False):
-        self.saved = (a.shape, _normalize_axes(axis, a.ndim), keepdims)
+        axes = _normalize_axes(axis, a.ndim)
+        self.saved = (a.shape, axes, keepdims, None)
+        first = min(axes) if axes else 0
+        if (axes and 0 < first and max(axes) < a.ndim - 1 and len(axes) == max(axes) - first + 1
+                and a.dtype.kind == "f" and a.flags.c_contiguous):
+            pre, positions = math.prod(a.shape[:first]), math.prod(a.shape[first:first + len(axes)])
+            ones = workspace("sum-ones", (positions,), a.dtype, fill=1)
+            y = ones @ a.reshape(pre, positions, -1)  # (pre, post)
+            kept = [n for i, n in enumerate(a.shape) if i not in axes] if not keepdims else \
+                [1 if i in axes else n for i, n in enumerate(a.shape)]
+            self.saved = (a.shape, axes, keepdims, (pre, positions))
+            return y.reshape(kept)
         return xp.asarray(a.sum(axis=axis, keepdims=keepdims))
 
     def backward(self, dy):
-        shape, axes, keepdims = self.saved
+        shape, axes, keepdims, middle = self.saved
+        if middle is not None:
+            # The gradient of a sum over middle axes, written out: the op that reads it next
+            # (a ReLU's backward) took 3x longer on a broadcast view, whose runs are one
+            # pixel's channels. Doubling copies along the summed axis keep the runs long.
+            pre, positions = middle
+            out = xp.empty((pre, positions, dy.size // max(pre, 1)), dtype=dy.dtype)  # (pre, P, post)
+            out[:, 0] = dy.reshape(pre, -1)
+            done = 1
+            while done < positions:
+                step = min(done, positions - done)
+                out[:, done:done + step] = out[:, :step]
+                done += step
+            return (out.reshape(shape),)
         if not keepdims:
             dy = xp.expand_dims(dy, axes)
         return (xp.broadcast_to(dy, shape),)

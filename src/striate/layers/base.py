@@ -118,6 +118,13 @@ class Layer(Tracking, LayerState, LayerConfig):
         TypeError: for an argument the layer does not know.
     """
 
+    # Public attributes that never change what a step computes (a model's bookkeeping);
+    # setting any other public attribute makes compiled steps trace again (tracking.py).
+    _untracked_attributes = frozenset()
+    # Whether compiled steps may record this layer (striate.jit.safety): set to True by
+    # striate's layers whose call() only applies primitives, after review.
+    jit_traceable = False
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, batch_input_shape=None,
                  batch_size=None, input_dim=None, activity_regularizer=None, autocast=True, **kwargs):
         if kwargs:

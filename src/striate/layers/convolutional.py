@@ -92,6 +92,8 @@ class _Conv(Layer):
             the (padded) input.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     rank = None
 
     # Its batch is split over striate's threads in fit/predict (see backend.striate_threads).

@@ -38,6 +38,8 @@ class Dense(Layer):
     Weights: ``kernel (in, units)``, ``bias (units,)`` — Keras's layout.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
@@ -89,6 +91,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Apply an activation function; shape unchanged."""
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -105,6 +109,8 @@ class Activation(Layer):
 
 class Flatten(Layer):
     """``(N, d1, ..., dk)`` to ``(N, d1 * ... * dk)``, in C order (channels last stays last)."""
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -125,6 +131,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshape each sample to ``target_shape`` (one entry may be -1)."""
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -157,6 +165,8 @@ class Reshape(Layer):
 
 class Identity(Layer):
     """Return the input unchanged."""
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def call(self, inputs):
         return inputs

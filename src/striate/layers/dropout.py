@@ -11,7 +11,6 @@ True
 
 from striate import functional as F
 from striate import random
-from striate.backend import xp
 from striate.layers.base import Layer
 
 __all__ = ["Dropout"]
@@ -29,6 +28,8 @@ class Dropout(Layer):
     Input and output shape: any, unchanged.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
@@ -41,7 +42,8 @@ class Dropout(Layer):
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        return F.dropout(inputs, self.rate, self._rng or random.generator(), self._mask_shape(inputs.shape))
+        # self._rng is None without a seed: the primitive then draws from the global generator.
+        return F.dropout(inputs, self.rate, self._rng, self._mask_shape(inputs.shape))
 
     def _mask_shape(self, shape):
         return self.noise_shape

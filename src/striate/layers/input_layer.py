@@ -22,6 +22,8 @@ class InputLayer(Layer):
         dtype, name: as for every layer.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
                  input_shape=None, batch_input_shape=None, **kwargs):
         if batch_shape is None and batch_input_shape is not None:

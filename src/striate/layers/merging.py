@@ -20,6 +20,8 @@ __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Conc
 class _Merge(Layer):
     """Element-wise merge of a list of inputs of equal shapes."""
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     min_inputs = 2
 
     def _check_shapes(self, shapes):
@@ -92,6 +94,8 @@ class Concatenate(Layer):
 
     Input shapes: a list of ``(N, ..., d_i, ...)``. Output: ``(N, ..., sum d_i, ...)``.
     """
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

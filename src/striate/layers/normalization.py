@@ -23,7 +23,6 @@ from striate import initializers, regularizers
 from striate.autograd.normalization import BatchNorm, ChannelAffine
 from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
-from striate.tensor import Tensor
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
 
@@ -95,6 +94,8 @@ class BatchNormalization(Layer):
     (['gamma', 'beta', 'moving_mean', 'moving_variance'], ['moving_mean', 'moving_variance'])
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, synchronized=False, **kwargs):
@@ -153,28 +154,19 @@ class BatchNormalization(Layer):
     def _normalize_with_batch_statistics(self, x):
         # One fused primitive (see striate.autograd.normalization for why and the timings);
         # it is the composition (x - mean) * (var + eps) ** -0.5 * gamma + beta.
-        statistics = {}
-        y = BatchNorm.apply(x, self.gamma, self.beta, axis=self.axis, epsilon=self.epsilon, statistics=statistics)
-        self._update_moving_statistics(statistics["mean"], statistics["variance"])
-        return y
-
-    def _update_moving_statistics(self, mean, variance):
-        # Plain arrays, in place: the moving statistics are state, not part of the graph.
-        m = self.momentum
-        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
-            batch = batch.reshape(moving.shape).astype(moving.dtype, copy=False)  # (C,)
-            moving.data[...] = moving.data * m + batch * (1.0 - m)
+        # The primitive also updates the moving statistics in place (state, not graph).
+        return BatchNorm.apply(x, self.gamma, self.beta, self.moving_mean, self.moving_variance, axis=self.axis,
+                               epsilon=self.epsilon, momentum=self.momentum)
 
     def _normalize_with_moving_statistics(self, x):
         # Fold the statistics into one per-feature scale and shift, so the big tensor
         # sees one multiply and one add; gamma and beta still get their gradients.
-        inv = xp.asarray((self.moving_variance.data + self.epsilon) ** -0.5, dtype=x.dtype)  # (C,)
-        mean = self.moving_mean.data.astype(x.dtype, copy=False)
-        if self.gamma is not None:
-            factor = self.gamma * inv
-            shift = -(factor * mean)
-        else:
-            factor, shift = Tensor(inv), Tensor(-mean * inv)
+        # Computed with ops on the Variables (not on their arrays), so that a compiled step
+        # reads the moving statistics as they are at each call.
+        inv = ((self.moving_variance + self.epsilon) ** -0.5).astype(x.dtype)  # (C,)
+        mean = self.moving_mean.astype(x.dtype)
+        factor = inv if self.gamma is None else self.gamma * inv
+        shift = -(factor * mean)
         if self.beta is not None:
             shift = shift + self.beta
         if self._broadcast_shape is None:  # features last: one fused pass (see ChannelAffine)
@@ -228,6 +220,8 @@ class LayerNormalization(Layer):
     >>> np.round(ln(np.array([[1.0, 3.0], [10.0, 10.0]], dtype="float32")).data, 3).tolist()
     [[-1.0, 1.0], [0.0, 0.0]]
     """
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, **kwargs):

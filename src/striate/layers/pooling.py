@@ -12,7 +12,6 @@ Channels last, Keras's names, arguments and defaults (``pool_size=2``,
 """
 
 from striate.autograd.pooling import AvgPool, MaxPool
-from striate.backend import xp
 from striate.layers.base import InputSpec, Layer
 from striate.layers.convolutional import check_data_format, check_padding, check_tuple, keras_name
 
@@ -43,6 +42,8 @@ class _Pooling(Layer):
         ValueError: non-positive ``pool_size`` or ``strides``, unknown ``padding``,
             ``channels_first``, an input of the wrong rank, a pool larger than the input.
     """
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     rank = None
     op = None
@@ -98,6 +99,8 @@ class _GlobalPooling(Layer):
     Input shape: ``(N, *spatial, C)``. Output shape: ``(N, C)``, or ``(N, 1, ..., 1, C)`` with ``keepdims``.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     rank = None
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
@@ -122,13 +125,9 @@ class _GlobalPooling(Layer):
 
 class _GlobalAverage(_GlobalPooling):
     def _reduce(self, x, axes):
-        # The mean as a product with a row of 1/P: BLAS sums a (P, C) block 10-20x
-        # faster than NumPy's sum over the middle axes of a channels-last array.
-        n, channels = x.shape[0], x.shape[-1]
-        positions = x.size // max(n * channels, 1)
-        weights = xp.full((1, positions), 1.0 / positions, dtype=x.dtype)
-        y = weights @ x.reshape(n, positions, channels)  # (N, 1, C)
-        return y.reshape(self.compute_output_shape((n,) + x.shape[1:]))
+        # Sum (a product with ones inside the primitive, see Sum) times 1/P.
+        positions = x.size // max(x.shape[0] * x.shape[-1], 1)
+        return x.sum(axis=axes, keepdims=self.keepdims) * (1.0 / positions)
 
 
 class _GlobalMax(_GlobalPooling):

@@ -13,8 +13,8 @@ identity at inference, as in Keras.
 
 import math
 
-from striate import backend, random, regularizers
-from striate.backend import xp
+from striate import random, regularizers
+from striate.autograd import Noise
 from striate.layers.base import InputSpec, Layer
 from striate.layers.dropout import Dropout
 
@@ -131,18 +131,12 @@ class SpatialDropout3D(_SpatialDropout):
 class _Noise(Layer):
     """A layer that draws noise while training; identity otherwise."""
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self._rng = None if seed is None else random.host_generator(seed)
-
-    def _generator(self):
-        return self._rng or random.generator()
-
-    def _noise(self, shape):
-        """Standard normal noise of ``shape``; per-sample rows drawn as one process would (``random.draw_batch``)."""
-        rng = self._generator()  # on the host: a seed gives the same noise on every backend
-        return backend.to_device(random.draw_batch(lambda s: rng.standard_normal(s, dtype=backend.host.float32), shape))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -176,8 +170,7 @@ class GaussianNoise(_Noise):
     def call(self, inputs, training=False):
         if not training or self.stddev == 0:
             return inputs
-        noise = self._noise(inputs.shape) * self.stddev
-        return inputs + noise.astype(inputs.dtype, copy=False)
+        return Noise.apply(inputs, kind="gaussian", stddev=self.stddev, rng=self._rng)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
@@ -211,8 +204,7 @@ class GaussianDropout(_Noise):
         if not training or self.rate == 0:
             return inputs
         stddev = math.sqrt(self.rate / (1.0 - self.rate))
-        noise = self._noise(inputs.shape) * stddev + 1.0
-        return inputs * noise.astype(inputs.dtype, copy=False)
+        return Noise.apply(inputs, kind="gaussian_dropout", stddev=stddev, rng=self._rng)
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}

@@ -79,6 +79,8 @@ def _pairs_config(pairs):
 class _Spatial(Layer):
     """Shared by the N-d layers: ``rank`` spatial axes, channels last or first."""
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     rank = None
 
     def _spatial_axes(self):
@@ -307,6 +309,8 @@ class RepeatVector(Layer):
     (2, 3, 5)
     """
 
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
+
     def __init__(self, n, **kwargs):
         super().__init__(**kwargs)
         if not _is_int(n) or n < 1:
@@ -342,6 +346,8 @@ class Permute(Layer):
     >>> Permute((2, 1))(np.zeros((4, 10, 64), "float32")).shape
     (4, 64, 10)
     """
+
+    jit_traceable = True  # compiled steps may record it: call() only applies primitives (striate.jit.safety)
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)

@@ -25,6 +25,8 @@ variable or container changes, or a tracked container is mutated.
 ['Dense', 'Dense']
 """
 
+from striate import _structure
+
 __all__ = ["Tracking", "TrackedList", "TrackedDict", "structure_changed"]
 
 _version = [0]  # bumped by every change of what layers own; caches compare against it
@@ -167,6 +169,8 @@ class Tracking:
             if owns or _owns_something(self.__dict__.get(key)):
                 structure_changed()
                 self._track_variables(value)
+            if not key.startswith("_") and key not in self._untracked_attributes:
+                _structure.changed()  # compiled steps (striate.jit) recorded before this trace again
         object.__setattr__(self, key, value)
 
     def _track_variables(self, value):

@@ -144,8 +144,8 @@ def _check_class_ids(y, width, label, loss_id):
         if not (y == host.round(y)).all():
             raise ValueError(f"{label} must hold integer class ids for sparse_categorical_crossentropy, "
                              f"got non-integer values such as {y[y != host.round(y)][0]}")
-    y = y.astype(host.int64)
-    if width is not None and ((y < 0) | (y >= width)).any():
+    y = y.astype(host.int64, copy=False)
+    if width is not None and y.size and (y.min() < 0 or y.max() >= width):
         raise ValueError(f"{label} holds class ids outside [0, {width}) (min {y.min()}, max {y.max()}); "
                          f"the model's output has {width} classes")
     return y

@@ -49,6 +49,8 @@ class Model(SavingMixin, Trainer, Layer):
         trainable: as for layers.
     """
 
+    jit_traceable = True  # functional and Sequential models; a subclass defined elsewhere runs eagerly
+
     def __init__(self, *args, **kwargs):
         inputs = kwargs.pop("inputs", args[0] if args else None)
         outputs = kwargs.pop("outputs", args[1] if len(args) > 1 else None)

@@ -40,6 +40,7 @@ import math
 
 from striate.autograd import no_grad
 from striate.distribution.step import distributed_step
+from striate.jit import compiled_step
 from striate.models.epoch_iterator import unpack_x_y_sample_weight
 from striate.models.update_guard import GUARD
 from striate.tensor import Tensor
@@ -214,29 +215,47 @@ class Steps:
 
     # ---- what fit/evaluate/predict call per batch ------------------------------------------
     def make_train_function(self, force=False):
-        """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``."""
+        """The callable ``fit`` and ``train_on_batch`` run on each batch: ``data -> logs``.
+
+        A compiled step (``striate.jit``) unless ``train_step`` is overridden or the
+        model was compiled with ``jit_compile=False`` / ``run_eagerly=True``.
+        """
         if self.train_function is None or force:
+            step = self.train_step
+            if self._default("train_step"):
+                step = compiled_step(self, "train", step, unpack_x_y_sample_weight, self._default("compute_loss")) or step
             # distributed_step: a no-op unless striate.distribution runs several processes.
-            self.train_function = self._guarded(distributed_step(self, self.train_step, training=True))
+            self.train_function = self._guarded(distributed_step(self, step, training=True))
         return self.train_function
 
     def make_test_function(self, force=False):
-        """The callable ``evaluate`` runs on each batch: ``data -> logs``."""
+        """The callable ``evaluate`` runs on each batch: ``data -> logs`` (compiled as the train function)."""
         if self.test_function is None or force:
-            self.test_function = distributed_step(self, self.test_step, training=False)
+            step = self.test_step
+            if self._default("test_step"):
+                step = compiled_step(self, "test", step, unpack_x_y_sample_weight, self._default("compute_loss")) or step
+            self.test_function = distributed_step(self, step, training=False)
         return self.test_function
 
     def make_predict_function(self, force=False):
-        """The callable ``predict`` runs on each batch: ``data -> list of output arrays``."""
+        """The callable ``predict`` runs on each batch: ``data -> list of output arrays``
+        (compiled as the train function)."""
         if self.predict_function is None or force:
             def predict_function(data):
                 with no_grad():
                     outputs = self.predict_step(data)
                 return [o.data if isinstance(o, Tensor) else o for o in _as_list(outputs)]
-            self.predict_function = predict_function
+            step = predict_function
+            if self._default("predict_step"):
+                step = compiled_step(self, "predict", step, unpack_x_y_sample_weight) or step
+            self.predict_function = step
         return self.predict_function
 
     train_function = test_function = predict_function = None
+
+    def _default(self, name):
+        """Whether the method ``name`` is Steps's own (not overridden by a subclass or on the instance)."""
+        return getattr(getattr(self, name), "__func__", None) is getattr(Steps, name)
 
     @staticmethod
     def _guarded(step):
@@ -244,6 +263,7 @@ class Steps:
         def guarded_step(data):
             with GUARD.update():
                 return step(data)
+        guarded_step.__wrapped__ = step  # e.g. the CompiledStep behind a train function
         return guarded_step
 
     def _custom_steps(self):

@@ -12,7 +12,7 @@ import math
 import numbers
 import warnings
 
-from striate import backend, optimizers
+from striate import _structure, backend, optimizers
 from striate.backend import host
 from striate.callbacks.callback import CallbackList
 from striate.callbacks.history import History
@@ -51,6 +51,10 @@ class Trainer(Steps):
     compiled = False
     optimizer = None
     stop_training = False
+    jit_compile, run_eagerly = "auto", False
+    # Bookkeeping that never changes what a step computes (see Layer.__setattr__).
+    _untracked_attributes = frozenset({"compiled", "optimizer", "loss", "stop_training", "history", "jit_compile",
+                                       "run_eagerly", "train_function", "test_function", "predict_function"})
     _compiled_loss = _compiled_metrics = None
 
     # ---- compile -----------------------------------------------------------------
@@ -64,14 +68,21 @@ class Trainer(Steps):
             loss_weights: per-output weights of a multi-output loss.
             metrics: list of names/Metric instances (``'accuracy'`` picks the right
                 accuracy for the loss), or a list/dict per output.
-            run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted
-                for Keras compatibility; striate always runs eagerly, one step at a time.
+            run_eagerly: run every step eagerly (for debugging), as in Keras.
+            jit_compile: ``'auto'`` (default) replays a recorded step (``striate.jit``)
+                wherever that is safe and runs the rest eagerly; ``True`` insists
+                (a model that cannot be compiled raises ValueError at its first
+                step); ``False`` runs eagerly.
+            steps_per_execution, auto_scale_loss: accepted for Keras compatibility;
+                striate runs one step at a time.
 
         Raises:
             ValueError: for an unknown optimizer, loss or metric name.
         """
         if weighted_metrics:
             raise ValueError("compile: weighted_metrics is not supported; pass sample_weight to fit instead")
+        if jit_compile not in ("auto", True, False):
+            raise ValueError(f"compile: jit_compile must be 'auto', True or False, got {jit_compile!r}")
         # Everything is resolved before anything is set, so a failed compile leaves the
         # model (and a previous compile) as it was.
         optimizer = optimizers.get(optimizer)
@@ -84,6 +95,7 @@ class Trainer(Steps):
         self.optimizer, self.loss = optimizer, loss
         self._compiled_loss, self._compiled_metrics = compiled_loss, compiled_metrics
         self._compile_args = {"loss_weights": loss_weights, "metrics": metrics}
+        self.jit_compile, self.run_eagerly = jit_compile, bool(run_eagerly)
         self.train_function = self.test_function = self.predict_function = None
         self.compiled = True
 
@@ -102,8 +114,14 @@ class Trainer(Steps):
         return list(self._compiled_metrics.result())
 
     def _splits_work(self):
-        """Whether some layer (a convolution, pooling) does work that striate's threads split."""
-        return any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers())
+        """Whether some layer (a convolution, pooling) does work that striate's threads split
+        (remembered until some layer changes: every fit/predict/*_on_batch call asks)."""
+        version = _structure.version()
+        cached = self.__dict__.get("_splits_work_cache")
+        if cached is None or cached[0] != version:
+            cached = (version, any(getattr(layer, "splits_work", False) for layer in [self] + self._flatten_layers()))
+            self._splits_work_cache = cached
+        return cached[1]
 
     def _require_compiled(self, method):
         # A compile without a loss is fine (Keras 3): the loss may come from add_loss() or from

@@ -72,27 +72,29 @@ class Adam(Optimizer):
 
     def update_step(self, grad, variable, learning_rate):
         w, slots = variable.data, self._slots[id(variable)]
-        m, v = slots["momentum"], slots["velocity"]
-        tmp = self._scratch(w)
         b1, b2, t = self.beta_1, self.beta_2, self.iterations + 1
         alpha = learning_rate * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
-        # m + (g - m)(1 - b1) == b1 m + (1 - b1) g: the second form runs as cheap in-place scalar ops.
-        m *= b1
-        xp.multiply(grad, 1.0 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        xp.square(grad, out=tmp)
-        tmp *= 1.0 - b2
-        v += tmp
-        if self.amsgrad:
-            v_hat = slots["velocity_hat"]
-            xp.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        xp.sqrt(v, out=tmp)
-        tmp += self.epsilon
-        xp.divide(m, tmp, out=tmp)
-        tmp *= alpha
-        w -= tmp
+        v_hat = slots.get("velocity_hat") if self.amsgrad else None
+        arrays = (w, slots["momentum"], slots["velocity"]) + ((v_hat,) if v_hat is not None else ()) + (grad,)
+        for pieces in self._blocks(*arrays):
+            w_, m, v = pieces[:3]
+            g, tmp = pieces[-2:]
+            # m + (g - m)(1 - b1) == b1 m + (1 - b1) g: the second form runs as cheap in-place scalar ops.
+            m *= b1
+            xp.multiply(g, 1.0 - b1, out=tmp)
+            m += tmp
+            v *= b2
+            xp.square(g, out=tmp)
+            tmp *= 1.0 - b2
+            v += tmp
+            if v_hat is not None:
+                xp.maximum(pieces[3], v, out=pieces[3])
+                v = pieces[3]
+            xp.sqrt(v, out=tmp)
+            tmp += self.epsilon
+            xp.divide(m, tmp, out=tmp)
+            tmp *= alpha
+            w_ -= tmp
 
     def get_config(self):
         config = super().get_config()

@@ -59,21 +59,23 @@ class SGD(Optimizer):
         return {"momentum": self.slot_like(variable)} if self.momentum != 0 else {}
 
     def update_step(self, grad, variable, learning_rate):
-        w = variable.data
-        tmp = self._scratch(w)
-        xp.multiply(grad, learning_rate, out=tmp)                  # lr * g
-        m = self._slots[id(variable)].get("momentum")
-        if m is None:
-            w -= tmp
-            return
-        m *= self.momentum
-        m -= tmp                                                   # m = momentum * m - lr * g
-        if self.nesterov:
-            w -= tmp
-            xp.multiply(m, self.momentum, out=tmp)
-            w += tmp                                               # w += momentum * m - lr * g
-        else:
-            w += m
+        momentum = self._slots[id(variable)].get("momentum")
+        arrays = (variable.data, grad) if momentum is None else (variable.data, momentum, grad)
+        for pieces in self._blocks(*arrays):
+            w, g, tmp = pieces[0], pieces[-2], pieces[-1]
+            xp.multiply(g, learning_rate, out=tmp)                 # lr * g
+            if momentum is None:
+                w -= tmp
+                continue
+            m = pieces[1]
+            m *= self.momentum
+            m -= tmp                                               # m = momentum * m - lr * g
+            if self.nesterov:
+                w -= tmp
+                xp.multiply(m, self.momentum, out=tmp)
+                w += tmp                                           # w += momentum * m - lr * g
+            else:
+                w += m
 
     def get_config(self):
         config = super().get_config()
