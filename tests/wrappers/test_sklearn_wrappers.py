@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 import striate
-from striate.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
 
 sklearn = pytest.importorskip("sklearn", reason="the wrappers need scikit-learn: pip install striate[sklearn]")
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from striate.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning",
                                         "ignore::DeprecationWarning:keras")

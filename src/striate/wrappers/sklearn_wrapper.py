@@ -43,7 +43,14 @@ except ImportError:  # the wrappers refuse to be built; the module still imports
     class BaseEstimator:
         pass
 
-    ClassifierMixin = RegressorMixin = TransformerMixin = BaseEstimator
+    class ClassifierMixin:  # distinct stand-ins: the classes below must still have a valid MRO
+        pass
+
+    class RegressorMixin:
+        pass
+
+    class TransformerMixin:
+        pass
 
 __all__ = ["SKLearnClassifier", "SKLearnRegressor", "SKLearnTransformer"]
 
