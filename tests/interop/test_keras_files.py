@@ -80,6 +80,11 @@ def test_striate_format_stays_the_default(tmp_path):
         np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
     with pytest.raises(ValueError, match="save_format must be None, 'striate' or 'keras'"):
         model.save(tmp_path / "x.keras", save_format="h5")
+    model.save(tmp_path / "f.keras", format="keras")  # the spelling of model.export, as the issue writes it
+    assert zipfile.is_zipfile(tmp_path / "f.keras")
+    with pytest.raises(ValueError, match="disagree"):
+        model.save(tmp_path / "y.keras", format="keras", save_format="striate")
+    assert not (tmp_path / "x.keras").exists() and not (tmp_path / "y.keras").exists()
 
 
 def test_keras_weights_files_both_ways(tmp_path):

@@ -120,7 +120,7 @@ class SavingMixin:
 
         return reduce_model(self)
 
-    def save(self, filepath, overwrite=True, save_format=None):
+    def save(self, filepath, overwrite=True, save_format=None, format=None):  # noqa: A002 - the spelling users try
         """Write the whole model to one file: architecture, weights, compile settings, optimizer state.
 
         Args:
@@ -131,6 +131,7 @@ class SavingMixin:
                 archive, which Keras opens (architecture and weights; needs h5py; the
                 optimizer's state stays behind). Keras 3 accepts the same argument (with
                 a deprecation warning) and writes its own format either way.
+            format: the same choice under the name ``model.export`` uses (``format="keras"``).
 
         Raises:
             ValueError: for another suffix, a subclassed model or a Lambda layer (their
@@ -139,6 +140,9 @@ class SavingMixin:
             ModelPathError: when the file cannot be written (the old file is then intact).
         """
         path = _check_suffix(filepath, MODEL_SUFFIX, "save")
+        if format is not None and save_format is not None and format != save_format:
+            raise ValueError(f"save: format={format!r} and save_format={save_format!r} disagree; give one")
+        save_format = save_format if format is None else format
         if save_format not in (None, "striate", "keras"):
             raise ValueError(f"save: save_format must be None, 'striate' or 'keras', got {save_format!r}")
         if save_format == "keras":
