@@ -12,7 +12,7 @@ from striate import backend
 from striate.backend import host
 
 __all__ = ["as_array_list", "check_inputs", "check_targets", "check_lengths", "check_batch_size",
-           "check_steps", "batch_slices", "take"]
+           "check_sample_weight", "check_steps", "batch_slices", "take"]
 
 
 def as_array_list(data, names, what):
@@ -216,3 +216,15 @@ def batch_slices(n, batch_size, order=None):
 
 def take(arrays, index):
     return [a[index] for a in arrays]
+
+
+def check_sample_weight(sample_weight, dtype):
+    """``sample_weight`` as a 1-D array of finite non-negative numbers ``(N,)`` of ``dtype``, or None."""
+    if sample_weight is None:
+        return None
+    sample_weight = _to_numeric(sample_weight, "sample_weight").astype(dtype, copy=False)
+    if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
+        low = float(sample_weight.min()) if sample_weight.size else None
+        raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
+                         f"got shape {sample_weight.shape} with minimum {low}")
+    return sample_weight

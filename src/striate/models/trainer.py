@@ -8,8 +8,6 @@ never prints.
 """
 
 import functools
-import math
-import numbers
 import warnings
 
 from striate import _structure, backend, optimizers
@@ -21,6 +19,8 @@ from striate.models import data as D
 from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
 from striate.models.data_adapters import StreamIterator, check_stream_args, closing, is_stream, stop_out_of_data
 from striate.models.epoch_iterator import ArrayIterator
+from striate.models.fit_args import (apply_class_weight, check_callbacks, check_epochs, check_fit_flags,
+                                     check_verbose, class_weigher, logs_as_result, split_validation)
 from striate.models.steps import Steps, is_finite_loss, pythonify_logs
 from striate.models.update_guard import GUARD
 
@@ -158,12 +158,7 @@ class Trainer(Steps):
         ys = D.check_targets(ys, self._output_shapes() if checked else [None] * len(names),
                              self._compiled_loss.identifiers if checked else [None] * len(names), names, self.name,
                              y_what)
-        if sample_weight is not None:
-            sample_weight = D._to_numeric(sample_weight, "sample_weight").astype(xs[0].dtype, copy=False)
-            if sample_weight.ndim != 1 or not host.isfinite(sample_weight).all() or (sample_weight < 0).any():
-                low = float(sample_weight.min()) if sample_weight.size else None
-                raise ValueError(f"sample_weight must be a 1-D array of finite non-negative numbers, "
-                                 f"got shape {sample_weight.shape} with minimum {low}")
+        sample_weight = D.check_sample_weight(sample_weight, xs[0].dtype)
         n = D.check_lengths(xs, ys, sample_weight, labels=(what, y_what))
         return xs, ys, sample_weight, n
 
@@ -201,41 +196,25 @@ class Trainer(Steps):
             ValueError / TypeError: for bad data or arguments, before any weight changes.
         """
         self._require_compiled("fit")
-        verbose = _check_verbose(verbose)
+        verbose = check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
-        _check_epochs(epochs, initial_epoch)
+        check_epochs(epochs, initial_epoch)
         steps_per_epoch = D.check_steps(steps_per_epoch, "steps_per_epoch")
         validation_steps = D.check_steps(validation_steps, "validation_steps")
-        if isinstance(validation_freq, bool) or not isinstance(validation_freq, numbers.Integral) \
-                or validation_freq <= 0:
-            raise ValueError(f"validation_freq must be a positive integer (validate every that many epochs), "
-                             f"got {validation_freq!r}")
-        if not isinstance(shuffle, (bool, host.bool_)):
-            raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
-        callbacks = _check_callbacks(callbacks)
-        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be a number in [0, 1), got {validation_split!r}")
+        check_fit_flags(validation_freq, shuffle, validation_split)
+        callbacks = check_callbacks(callbacks)
         if is_stream(x):
             check_stream_args("fit", y, sample_weight, validation_split)
-            iterator = StreamIterator(self, x, "fit", steps_per_epoch, shuffle, _class_weigher(class_weight))
+            iterator = StreamIterator(self, x, "fit", steps_per_epoch, shuffle, class_weigher(class_weight))
             n = None
         else:
             xs, ys, sample_weight, n = self._prepare_xy(x, y, sample_weight)
-            sample_weight = _apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
+            sample_weight = apply_class_weight(class_weight, None if ys is None else ys[0], sample_weight)
         val = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data, validation_steps)
         elif validation_split and n is not None:
-            # Keras's rule: the first floor(n * (1 - split)) samples train (10 samples at 0.25: 7 + 3).
-            split = int(math.floor(n * (1.0 - validation_split)))
-            if split <= 0 or split >= n:
-                raise ValueError(f"validation_split={validation_split} leaves no samples for training or "
-                                 f"validation out of {n}")
-            val = (D.take(xs, slice(split, n)), None if ys is None else D.take(ys, slice(split, n)),
-                   None if sample_weight is None else sample_weight[split:])
-            xs, ys = D.take(xs, slice(0, split)), None if ys is None else D.take(ys, slice(0, split))
-            sample_weight = None if sample_weight is None else sample_weight[:split]
-            n = split
+            xs, ys, sample_weight, n, val = split_validation(xs, ys, sample_weight, n, validation_split)
         if n is not None:
             iterator = ArrayIterator(xs, ys, sample_weight, batch_size, shuffle=shuffle, steps=steps_per_epoch)
         if isinstance(val, tuple):
@@ -321,9 +300,9 @@ class Trainer(Steps):
             a dict of the same when ``return_dict=True``.
         """
         self._require_compiled("evaluate")
-        verbose = _check_verbose(verbose)
+        verbose = check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
-        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
+        steps, callbacks = D.check_steps(steps, "steps"), check_callbacks(callbacks)
         if is_stream(x):
             check_stream_args("evaluate", y, sample_weight)
             iterator = StreamIterator(self, x, "evaluate", steps)
@@ -336,7 +315,7 @@ class Trainer(Steps):
             callback_list = list(callbacks or []) + ([ProgbarLogger()] if verbose else [])
             cbs = CallbackList(callback_list, self, {"steps": iterator.steps, "verbose": verbose, "mode": "evaluate"})
             logs = self._evaluate_loop(iterator, cbs)
-        return _logs_as_result(logs, return_dict)
+        return logs_as_result(logs, return_dict)
 
     def _evaluate_loop(self, iterator, cbs):
         test_function = self.make_test_function()
@@ -360,9 +339,9 @@ class Trainer(Steps):
         Returns:
             A NumPy array (a list of arrays for several outputs).
         """
-        verbose = _check_verbose(verbose)
+        verbose = check_verbose(verbose)
         batch_size = D.check_batch_size(batch_size)
-        steps, callbacks = D.check_steps(steps, "steps"), _check_callbacks(callbacks)
+        steps, callbacks = D.check_steps(steps, "steps"), check_callbacks(callbacks)
         if is_stream(x):
             iterator = StreamIterator(self, x, "predict", steps)
         else:
@@ -397,7 +376,7 @@ class Trainer(Steps):
         """One gradient step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("train_on_batch")
         xs, ys, sw, n = self._prepare_xy(x, y, sample_weight)
-        sw = _apply_class_weight(class_weight, None if ys is None else ys[0], sw)
+        sw = apply_class_weight(class_weight, None if ys is None else ys[0], sw)
         return self._one_batch(self.make_train_function(), ArrayIterator(xs, ys, sw, batch_size=n), return_dict)
 
     @_on_striate_threads
@@ -422,63 +401,4 @@ class Trainer(Steps):
             logs = pythonify_logs(function(data))
         logs = dict(self._get_metrics_result_or_logs(logs))
         self.reset_metrics()
-        return _logs_as_result(logs, return_dict)
-
-
-def _class_weigher(class_weight):
-    if class_weight is None:
-        return None
-    _apply_class_weight(class_weight, host.zeros(1, dtype=host.int64), None)  # checks the dict up front
-    return lambda ys, sample_weight: _apply_class_weight(class_weight, ys[0], sample_weight)
-
-
-def _logs_as_result(logs, return_dict):
-    """Keras's return value: the dict itself, or its values (a lone value unwrapped)."""
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
-
-
-def _check_verbose(verbose):
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2, got {verbose!r}")
-    return int(verbose)
-
-
-def _check_callbacks(callbacks):
-    if callbacks is not None and not isinstance(callbacks, (list, tuple)):
-        raise TypeError(f"callbacks must be a list of striate.callbacks.Callback instances, "
-                        f"got a {type(callbacks).__name__}; wrap it in a list")
-    return callbacks
-
-
-def _check_epochs(epochs, initial_epoch):
-    for name, value in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-        if isinstance(value, bool) or not isinstance(value, (int, host.integer)) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-
-
-def _apply_class_weight(class_weight, y, sample_weight):
-    """Multiply per-class weights into the sample weights (class = label id or argmax of one-hot)."""
-    if class_weight is None:
-        return sample_weight
-    if y is None:
-        raise ValueError("class_weight needs targets, but y is None")
-    if not isinstance(class_weight, dict):
-        raise TypeError(f"class_weight must be a dict {{class id: weight}}, got {type(class_weight).__name__}")
-    for cls, weight in class_weight.items():
-        if isinstance(cls, bool) or not isinstance(cls, numbers.Integral) or cls < 0:
-            raise ValueError(f"class_weight keys must be class ids (integers >= 0), got {cls!r}")
-        if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not math.isfinite(weight) or weight < 0:
-            raise ValueError(f"class_weight[{cls}] must be a finite non-negative number, got {weight!r}")
-    if not class_weight:
-        return sample_weight
-    labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].round().astype(int)
-    table = host.ones(int(max(max(class_weight), labels.max())) + 1, dtype=host.float32)  # host data
-    for cls, weight in class_weight.items():
-        table[int(cls)] = float(weight)
-    weights = table[labels]
-    return weights if sample_weight is None else weights * sample_weight
+        return logs_as_result(logs, return_dict)
