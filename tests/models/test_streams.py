@@ -139,6 +139,19 @@ def test_a_generator_that_runs_out_stops_training_with_a_warning():
     assert len(history.history["loss"]) == 1
 
 
+@pytest.mark.parametrize("validation_steps", [None, 6])
+def test_a_validation_generator_that_runs_out_is_reported_not_silently_dropped(validation_steps):
+    # One pass of 6 batches: epoch 1 validates, epoch 2 finds nothing left (with
+    # validation_steps=6 only when it tries), and says so once.
+    model = make_model()
+    batches = ((X[i:i + 8], Y[i:i + 8]) for i in range(0, 48, 8))
+    with pytest.warns(UserWarning, match="no batches left for epoch 2") as caught:
+        history = model.fit(X, Y, epochs=3, verbose=0, validation_data=batches,
+                            validation_steps=validation_steps).history
+    assert len(history["loss"]) == 3 and len(history["val_loss"]) == 1
+    assert sum("no batches left" in str(w.message) for w in caught) == 1
+
+
 @pytest.mark.parametrize("bad, match", [
     (lambda x, y: (np.where(x > 1, np.nan, x), y), "x of batch 2 contains NaN"),
     (lambda x, y: (x, y + 5), "y of batch 2 holds class ids outside"),

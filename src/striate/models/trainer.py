@@ -17,7 +17,8 @@ from striate.callbacks.history import History
 from striate.callbacks.progbar import ProgbarLogger
 from striate.models import data as D
 from striate.models.compile_utils import CompiledLoss, CompiledMetrics, check_metric_names
-from striate.models.data_adapters import StreamIterator, check_stream_args, closing, is_stream, stop_out_of_data
+from striate.models.data_adapters import (StreamIterator, check_stream_args, closing, is_stream, stop_out_of_data,
+                                          warn_validation_ran_out)
 from striate.models.epoch_iterator import ArrayIterator
 from striate.models.fit_args import (apply_class_weight, check_callbacks, check_epochs, check_fit_flags,
                                      check_verbose, class_weigher, logs_as_result, split_validation)
@@ -262,7 +263,11 @@ class Trainer(Steps):
                 stop_out_of_data(self, epoch)
             epoch_logs = dict(self._get_metrics_result_or_logs(logs))
             if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_loop(val, cbs)
+                ran_out = isinstance(val, StreamIterator) and val.exhausted
+                val_logs = {} if ran_out else self._evaluate_loop(val, cbs)
+                if not val_logs and isinstance(val, StreamIterator):
+                    warn_validation_ran_out(self, epoch)
+                    val = None
                 epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:

@@ -211,3 +211,11 @@ def stop_out_of_data(model, epoch):
                   "stops after it. Make sure it yields at least steps_per_epoch * epochs batches.", UserWarning,
                   stacklevel=4)
     model.stop_training = True
+
+
+def warn_validation_ran_out(model, epoch):
+    """A validation generator that ran out in an earlier epoch gives no ``val_`` metrics from
+    this epoch on: say so (once per ``fit``) instead of leaving the history's lists uneven."""
+    warnings.warn(f"Model {model.name!r}: validation_data (a generator) had no batches left for epoch "
+                  f"{epoch + 1}, so this and later epochs have no val_ metrics. Pass a PyDataset, or a "
+                  "generator that repeats together with validation_steps.", UserWarning, stacklevel=4)
