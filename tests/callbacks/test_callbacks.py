@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from striate.callbacks import (Callback, CSVLogger, EarlyStopping, LambdaCallback, LearningRateScheduler, Progbar,
-                               ReduceLROnPlateau, TerminateOnNaN)
+                               ProgbarLogger, ReduceLROnPlateau, TerminateOnNaN)
 from striate.layers import Dense, Input
 from striate.models import Sequential
 from striate.optimizers import SGD
@@ -380,6 +380,26 @@ def test_verbose_1_off_a_terminal_prints_one_final_line_per_epoch(capsys):
         for key in ["loss", "mae", "val_loss", "val_mae"]:
             assert f" - {key}: {history.history[key][epoch]:.4f}" in line
         assert re.search(r"\d+(s|ms|us)/step", line)
+
+
+def test_an_unknown_number_of_steps_is_counted_by_the_first_epoch(capsys):
+    # A generator without steps: Keras shows "n/Unknown" while it runs and the counted total
+    # at the end; in fit, the later epochs know the count from the first.
+    x, y = regression()
+    model = linear_model()
+    model.predict((x[i:i + 8] for i in range(0, 24, 8)), verbose=1)
+    assert re.fullmatch(r"3/3 ━{20} \d+s \d+(s|ms|us)/step", capsys.readouterr().out.strip())
+    bar = ProgbarLogger()
+    bar.set_model(model)
+    bar.set_params({"epochs": 2, "steps": None, "verbose": 1})
+    for epoch in range(2):
+        bar.on_epoch_begin(epoch)
+        for step in range(3):
+            bar.on_train_batch_end(step, {"loss": 1.0})
+        assert bar.bar.target == (None if epoch == 0 else 3)
+        bar.on_epoch_end(epoch, {"loss": 1.0})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].startswith("3/3 ━━━━━━━━━━━━━━━━━━━━ ") and lines[3].startswith("3/3 ━━━━")
 
 
 def test_verbose_2_prints_one_line_per_epoch(capsys):

@@ -69,20 +69,23 @@ class Progbar:
         self.last_draw = now
         elapsed = now - self.start
         per_step = elapsed / max(current, 1)
-        counter = f"{current}/{self.target}" if self.target else f"{current}"
+        # Keras: an unknown number of steps shows as "12/Unknown", without a bar or an ETA.
+        counter = f"{current}/{self.target}" if self.target else f"{current}/Unknown"
         if self.target:
             counter = counter.rjust(2 * len(str(self.target)) + 1)
         if self.verbose == 2:
             line = f"{counter} - {_format_duration(elapsed)} - {_format_per_step(per_step)}{format_logs(logs or {})}"
         else:
-            filled = int(self.width * current / self.target) if self.target else self.width
+            filled = int(self.width * current / self.target) if self.target else 0
             bar = "━" * filled + " " * (self.width - filled) if self.dynamic else "━" * filled + "─" * (self.width - filled)
+            if not self.target:
+                bar = ""
             if finalize:
                 timing = f"{_format_duration(elapsed)} {_format_per_step(per_step)}"
             else:
                 remaining = per_step * (self.target - current) if self.target else 0.0
                 timing = f"ETA: {_format_duration(remaining)}"
-            line = f"{counter} {bar} {timing}{format_logs(logs or {})}"
+            line = f"{counter} {bar + ' ' if bar else ''}{timing}{format_logs(logs or {})}"
         if self.dynamic and self.verbose == 1:
             self.stream.write("\r" + line + ("\n" if finalize else "\x1b[K"))
         else:
@@ -119,41 +122,58 @@ class ProgbarLogger(Callback):
         super().__init__()
         self.stream = stream
         self.bar = None
+        self.seen, self._learned_steps = 0, None
 
     def _verbose(self):
         return self.params.get("verbose", 1)
+
+    def _new_bar(self):
+        # With an unknown number of steps (a generator), the first epoch counts them for the next.
+        self.seen = 0
+        self.bar = Progbar(self.params.get("steps") or self._learned_steps, verbose=self._verbose(),
+                           stream=self.stream)
+
+    def _advance(self, batch, logs=None):
+        self.seen = batch + 1
+        self.bar.update(self.seen, logs)
+
+    def _finish(self, logs=None, learn=False):
+        steps = self.params.get("steps") or self._learned_steps or self.seen
+        if learn and not self.params.get("steps"):
+            self._learned_steps = self.seen or None
+        self.bar.target = steps or None
+        self.bar.update(steps, logs, finalize=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         epochs = self.params.get("epochs")
         stream = self.stream or sys.stdout
         stream.write(f"Epoch {epoch + 1}/{epochs}\n")
         stream.flush()
-        self.bar = Progbar(self.params.get("steps"), verbose=self._verbose(), stream=self.stream)
+        self._new_bar()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.bar.update(batch + 1, logs)
+        self._advance(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        steps = self.params.get("steps") or 0
-        self.bar.update(steps, logs, finalize=True)
+        self._finish(logs, learn=True)
 
     def on_test_begin(self, logs=None):
         if self.params.get("mode") == "evaluate":
-            self.bar = Progbar(self.params.get("steps"), verbose=self._verbose(), stream=self.stream)
+            self._new_bar()
 
     def on_test_batch_end(self, batch, logs=None):
         if self.params.get("mode") == "evaluate":
-            self.bar.update(batch + 1, logs)
+            self._advance(batch, logs)
 
     def on_test_end(self, logs=None):
         if self.params.get("mode") == "evaluate":
-            self.bar.update(self.params.get("steps") or 0, logs, finalize=True)
+            self._finish(logs)
 
     def on_predict_begin(self, logs=None):
-        self.bar = Progbar(self.params.get("steps"), verbose=self._verbose(), stream=self.stream)
+        self._new_bar()
 
     def on_predict_batch_end(self, batch, logs=None):
-        self.bar.update(batch + 1)
+        self._advance(batch)
 
     def on_predict_end(self, logs=None):
-        self.bar.update(self.params.get("steps") or 0, finalize=True)
+        self._finish()
