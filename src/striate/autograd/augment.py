@@ -19,7 +19,8 @@ input with that draw and pulling ``dy`` back through it: an exact vector-Jacobia
 product for every layer (a flip's is the flip, a crop's a zero-padded window,
 the resamplings' the transposed matrices or a scatter-add). It only runs when a
 gradient has to reach the input (augmentation sits on the input images, so
-usually never).
+usually never). A layer whose ``transform_images`` builds no graph (a user's subclass
+computing in NumPy) raises NotImplementedError naming it when a gradient is needed.
 
 :class:`Rescale` (``x * scale + offset``) and :class:`Standardize` (Normalization)
 take their fixed numbers as keyword arguments (numbers or nested lists), so a
@@ -76,6 +77,11 @@ class Augment(Function):
                 out = layer.transform_images(images, transformation, training=training)
                 if out is images:
                     return (dy,)
+                if not out.requires_grad:
+                    raise NotImplementedError(
+                        f"{layer.label}: a gradient has to pass back through the layer, but its "
+                        f"transform_images() made no graph to its input (it computes outside the Tensor ops); "
+                        "put the layer before any trainable layer or make transform_images differentiable")
                 out.backward(dy)
         finally:
             set_tracer(previous)

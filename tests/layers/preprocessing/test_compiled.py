@@ -158,3 +158,15 @@ def test_normalization_compiles_and_reads_its_statistics_at_every_replay(adapted
     for _ in range(3):
         model.train_on_batch(x, np.zeros((4, 1), "float32"))
     assert _step_of(model.train_function).replays == 2
+
+
+def test_a_transformation_without_a_gradient_says_which_layer_needs_one():
+    class Opaque(L.RandomFlip):  # computes outside the ops: no graph back to its input
+        def transform_images(self, images, transformation, training=True):
+            return Tensor(images.data[:, ::-1].copy())
+
+    model = striate.Sequential([striate.Input((4, 4, 3)), L.Conv2D(2, 1), Opaque(name="opaque"), L.Flatten(),
+                                L.Dense(1)])
+    out = model(RNG.standard_normal((2, 4, 4, 3)).astype("float32"), training=True).sum()
+    with pytest.raises(NotImplementedError, match="Opaque 'opaque'.*transform_images"):
+        out.backward()

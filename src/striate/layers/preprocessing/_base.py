@@ -3,7 +3,9 @@
 Each layer takes a batch ``(N, H, W, C)`` or one image ``(H, W, C)``
 (``channels_first``: ``(N, C, H, W)`` or ``(C, H, W)``) and works on a
 channels-last batch inside. As in Keras, a random layer draws its transformation
-in ``get_random_transformation`` and applies it in ``transform_images``; its
+in ``get_random_transformation`` and applies it in ``transform_images`` (``call`` runs both
+inside one primitive, ``striate.autograd.augment.Augment``, so that a compiled step's
+replay draws afresh for every batch); its
 ``call`` defaults to ``training=True``, so calling the layer directly augments
 (to look at the augmented images), while ``fit`` augments and ``evaluate`` and
 ``predict`` pass ``training=False``, which makes it the identity.
