@@ -1,5 +1,6 @@
 """The primitive ops: one small class each, forward and backward side by side."""
 
+from striate.autograd.augment import Augment, Rescale, Standardize
 from striate.autograd.conv import Conv
 from striate.autograd.elementwise import (Abs, Add, Cast, Div, Exp, Log, Maximum, Mul, Neg, Pow, ReLU,
                                           Sigmoid, Sub, Tanh, Where)
@@ -17,5 +18,5 @@ __all__ = [
     "Add", "Sub", "Mul", "Div", "Neg", "Pow", "Exp", "Log", "Abs", "Maximum", "Where", "ReLU",
     "Sigmoid", "Tanh", "Cast", "Sum", "Max", "Reshape", "Transpose", "GetItem",
     "Concatenate", "Pad", "BroadcastTo", "MatMul", "LogSoftmax", "Conv", "MaxPool", "AvgPool", "BatchNorm", "ChannelAffine",
-    "Noise",
+    "Noise", "Augment", "Rescale", "Standardize",
 ]

@@ -146,15 +146,34 @@ def _gather(x, coefficients, interpolation, fill_mode, fill):
         pixels = x.reshape(n * h * w, c)[index]  # (K, N, H, W, C)
         out = (pixels * Tensor(weights[..., None])).sum(axis=0)  # (N, H, W, C)
     else:
-        pixels = xp.take(_data(x).reshape(n * h * w, c), index, axis=0)  # (K, N, H, W, C)
-        if len(index) == 1 and fill_mode != "constant":
-            out = Tensor(pixels[0])  # nearest: every sample is a pixel of the image
-        else:
-            # optimize=False: for two operands the path search costs more than the sum (7 ms here)
-            out = Tensor(xp.einsum("knhwc,knhw->nhwc", pixels, weights))
+        out = Tensor(_gather_arrays(_data(x), index, weights, len(index) == 1 and fill_mode != "constant"))
     if fill:
         out = out + Tensor(to_device((fill * missing)[..., None].astype(x.dtype)))
     return out
+
+
+def _gather_arrays(x, index, weights, nearest):
+    """``sum_k weights[k] * x_flat[index[k]]`` for ``x`` ``(N, H, W, C)``, ``index`` and ``weights``
+    ``(K, N, H, W)``, without a graph (``nearest``: one sample of weight 1, a plain gather).
+
+    Channels first inside: gathering whole channel planes and weighting them with contiguous
+    rows is 2.8x faster than gathering C-element pixels and broadcasting the weights over C,
+    or an einsum over all K samples (64x32x32x3, K = 4: 1.0 against 2.7 ms), and it needs two
+    plane buffers instead of a (K, N, H, W, C) temporary. One sample at a time, in order, so the
+    sums are those of ``(pixels * weights).sum(0)``.
+    """
+    n, h, w, c = x.shape
+    planes = xp.ascontiguousarray(x.reshape(n * h * w, c).T)  # (C, N*H*W)
+    index, weights = index.reshape(len(index), -1), weights.reshape(len(weights), -1)  # (K, N*H*W)
+    out = xp.take(planes, index[0], axis=1)  # (C, N*H*W)
+    if not nearest:
+        out *= weights[0]
+        sample = xp.empty_like(out)
+        for k in range(1, len(index)):
+            xp.take(planes, index[k], axis=1, out=sample)
+            sample *= weights[k]
+            out += sample
+    return xp.ascontiguousarray(out.T).reshape(n, h, w, c)
 
 
 def _gather_plan(coefficients, n, h, w, interpolation, fill_mode, dtype):

@@ -3,7 +3,9 @@
 Each layer takes a batch ``(N, H, W, C)`` or one image ``(H, W, C)``
 (``channels_first``: ``(N, C, H, W)`` or ``(C, H, W)``) and works on a
 channels-last batch inside. As in Keras, a random layer draws its transformation
-in ``get_random_transformation`` and applies it in ``transform_images``; its
+in ``get_random_transformation`` and applies it in ``transform_images`` (``call`` runs both
+inside one primitive, ``striate.autograd.augment.Augment``, so that a compiled step's
+replay draws afresh for every batch); its
 ``call`` defaults to ``training=True``, so calling the layer directly augments
 (to look at the augmented images), while ``fit`` augments and ``evaluate`` and
 ``predict`` pass ``training=False``, which makes it the identity.
@@ -17,6 +19,7 @@ in ``get_random_transformation`` and applies it in ``transform_images``; its
 
 import numbers
 
+from striate.autograd.augment import Augment
 from striate.layers.base import Layer
 from striate.layers.preprocessing._seed import LayerSeed
 
@@ -84,6 +87,8 @@ class BaseImagePreprocessingLayer(Layer):
         data_format: ``"channels_last"`` (default) or ``"channels_first"``.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() applies only primitives (Augment, Reshape, Transpose)
+
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
@@ -107,8 +112,9 @@ class BaseImagePreprocessingLayer(Layer):
             x = x.reshape((1,) + tuple(x.shape))  # (1, H, W, C)
         if self.data_format == "channels_first":
             x = x.transpose(0, 2, 3, 1)  # (N, H, W, C)
-        transformation = self.get_random_transformation(x, training=training)
-        y = self.transform_images(x, transformation, training=training)
+        # One primitive draws and applies the transformation, so a compiled step's replay
+        # draws afresh for every batch (striate.autograd.augment).
+        y = Augment.apply(x, layer=self, rng=self._seed.own, training=bool(training))
         if self.data_format == "channels_first":
             y = y.transpose(0, 3, 1, 2)  # (N, C, H, W)
         if single:

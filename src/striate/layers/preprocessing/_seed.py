@@ -43,8 +43,8 @@ class LayerSeed:
             if seed < 0:
                 raise ValueError(f"{label}: seed must be non-negative, got {seed}")
         self.seed = None if seed is None else int(seed)
-        self._own = None if seed is None else random.host_generator(self.seed)  # host: same draws on every backend
+        self.own = None if seed is None else random.host_generator(self.seed)  # host: same draws on every backend
 
     def generator(self):
         """The ``numpy.random.Generator`` to draw from now."""
-        return random.active_scoped_generator() or self._own or random.generator()
+        return random.active_scoped_generator() or self.own or random.generator()

@@ -10,7 +10,8 @@
 import math
 
 from striate import backend
-from striate.backend import host, xp
+from striate.autograd.augment import Standardize
+from striate.backend import host
 from striate.layers.base import Layer
 from striate.tensor import Tensor
 
@@ -45,6 +46,8 @@ class Normalization(Layer):
         ValueError: for only one of mean and variance, an axis outside the input, or
             data in ``adapt`` whose kept axes do not match.
     """
+
+    jit_traceable = True  # compiled steps may record it: call() applies one primitive (Standardize)
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)
@@ -81,24 +84,23 @@ class Normalization(Layer):
             self.count = self.add_weight((), "zeros", dtype="int64", trainable=False, name="count")
         self.built = True
 
-    def _statistics(self):
-        """Mean and variance broadcast to the input's rank ``(1, ..., kept sizes, ..., 1)``."""
-        if self.input_mean is None:  # the weights, on the device
-            return self.adapt_mean.data.reshape(self._broadcast), self.adapt_variance.data.reshape(self._broadcast)
+    def _fixed_statistics(self):
+        """The given mean and variance broadcast to ``(1, ..., kept sizes, ..., 1)``, as nested lists."""
         mean, variance = (host.asarray(v, dtype=host.float64) for v in (self.input_mean, self.input_variance))
         shape = [1] * len(self._broadcast)
         for i in range(1, mean.ndim + 1):  # trailing axes of mean go to the trailing kept axes
             shape[self._keep[-i]] = mean.shape[-i]
-        return (backend.to_device(host.broadcast_to(mean.reshape(shape), self._broadcast)),
-                backend.to_device(host.broadcast_to(variance.reshape(shape), self._broadcast)))
+        return (host.broadcast_to(mean.reshape(shape), self._broadcast).tolist(),
+                host.broadcast_to(variance.reshape(shape), self._broadcast).tolist())
 
     def call(self, inputs):
-        mean, variance = self._statistics()
-        std = xp.maximum(xp.sqrt(variance), _EPSILON).astype(inputs.dtype)
-        mean = mean.astype(inputs.dtype)
-        if self.invert:
-            return inputs * std + mean
-        return (inputs - mean) * (1.0 / std)
+        # One primitive: the adapted statistics are its operands (Variables, read afresh at every
+        # replay of a compiled step), fixed ones its keyword arguments.
+        options = {"shape": self._broadcast, "invert": self.invert, "epsilon": _EPSILON}
+        if self.input_mean is None:
+            return Standardize.apply(inputs, self.adapt_mean, self.adapt_variance, **options)
+        mean, variance = self._fixed_statistics()
+        return Standardize.apply(inputs, mean=mean, variance=variance, **options)
 
     def adapt(self, data, batch_size=None, steps=None):
         """Compute the mean and variance of ``data`` over the reduced axes.

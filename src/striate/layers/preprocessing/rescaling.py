@@ -7,7 +7,8 @@
 
 import numbers
 
-from striate.backend import host, xp
+from striate.autograd.augment import Rescale
+from striate.backend import host
 from striate.layers.base import Layer
 
 __all__ = ["Rescaling"]
@@ -42,15 +43,16 @@ class Rescaling(Layer):
         TypeError: for a scale or offset that is not a number or a list of numbers.
     """
 
+    jit_traceable = True  # compiled steps may record it: call() applies one primitive (Rescale)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = _check_number_or_array(scale, f"Rescaling {self.name!r}", "scale")
         self.offset = _check_number_or_array(offset, f"Rescaling {self.name!r}", "offset")
 
     def call(self, inputs):
-        scale = xp.asarray(self.scale, dtype=inputs.dtype)
-        offset = xp.asarray(self.offset, dtype=inputs.dtype)
-        return inputs * scale + offset
+        # One primitive with the numbers as keyword arguments: a compiled step records no constant array.
+        return Rescale.apply(inputs, scale=self.scale, offset=self.offset)
 
     def compute_output_shape(self, input_shape):
         return input_shape
