@@ -12,6 +12,9 @@ process (the order rotated each round, as ``timing.alternate`` does):
 - ``folder + augmentation in workers``: the same four layers applied by
   ``dataset.map`` in the decoding thread (keras.io's other placement), so that they
   run while the model trains.
+- ``cached folder + augmentation``: ``folder + augmentation`` over a data set
+  made with ``.cache()`` (keras.io's ``train_ds.cache()``): the warm-up epoch
+  decodes, the timed epochs only batch and augment.
 
 The images are random noise, the worst case for PNG decoding. The figure that
 matters is the slowdown of ``folder + augmentation`` over ``memory`` (goal: under
@@ -114,6 +117,9 @@ def main(argv=None):
                                                         make_model(False, size, classes),
                                                         make_model(True, size, classes),
                                                         make_model(False, size, classes))
+        cached_ds = striate.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=args.batch,
+                                                               seed=0, verbose=False, workers=args.workers).cache()
+        cached_model = make_model(True, size, classes)
         augment = striate.Sequential([striate.Input((size, size, 3)), *augmentation()])
         mapped = ds.map(lambda images, labels: (augment(images, training=True), labels))
         contenders = {
@@ -121,6 +127,7 @@ def main(argv=None):
             "folder": lambda: plain_folder.fit(ds, epochs=1, verbose=0),
             "folder + augmentation": lambda: augmented.fit(ds, epochs=1, verbose=0),
             "folder + aug. in workers": lambda: mapped_model.fit(mapped, epochs=1, verbose=0),
+            "cached folder + aug.": lambda: cached_model.fit(cached_ds, epochs=1, verbose=0),
         }
         wall, cpu = time_rotating(contenders, args.chunks)
         print(f"network (d) cifar_cnn, {args.images} images of {size}x{size}x3, batch {args.batch}, "

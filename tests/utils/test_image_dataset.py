@@ -153,6 +153,27 @@ def test_corrupt_files_raise_or_are_skipped(tmp_path):
     assert [str(p) for p in ds.bad_files] == [str(tmp_path / "dog" / "broken.png")]
 
 
+@pytest.mark.parametrize("image_size", [(6, 8), (7, 7)])   # kept as read (uint8), resized (float32)
+def test_cache_decodes_each_file_once_and_changes_nothing_else(tmp_path, image_size):
+    make_folder(tmp_path, sizes=((6, 8),))
+    kwargs = dict(image_size=image_size, batch_size=5, seed=3, verbose=False)
+    plain = image_dataset_from_directory(tmp_path, **kwargs)
+    cached = image_dataset_from_directory(tmp_path, **kwargs).cache()
+    first = [all_batches(ds) for ds in (plain, cached)]
+    for path in cached.file_paths:   # later epochs must not read the files again
+        os.remove(path)
+    second = all_batches(cached)
+    with pytest.raises(ImageFileError):
+        all_batches(plain)
+    np.testing.assert_array_equal(first[0][0], first[1][0])
+    np.testing.assert_array_equal(first[0][1], first[1][1])
+    # a new order in epoch 2 (shuffle), the same images and labels
+    assert not np.array_equal(second[1], first[1][1])
+    key = lambda x, y: sorted(zip(y.tolist(), x.reshape(len(x), -1).sum(1).tolist()))  # noqa: E731
+    assert key(*second) == key(*first[1])
+    assert second[0].dtype == np.float32 and cached.cache() is cached
+
+
 def test_fit_evaluate_predict_and_adapt_take_the_dataset(tmp_path):
     make_folder(tmp_path)
     train, val = image_dataset_from_directory(tmp_path, image_size=(8, 8), batch_size=4, seed=0,

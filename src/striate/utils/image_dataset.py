@@ -75,6 +75,7 @@ class ImageDataset(PyDataset):
         self.bad_files = set()
         self._epoch = 0
         self._order = np.arange(len(self.file_paths))
+        self._cache = None  # file index -> decoded, resized image (h, w, C), once cache() is called
 
     def __len__(self):
         if self.batch_size is None:
@@ -91,6 +92,19 @@ class ImageDataset(PyDataset):
         yield from super().__iter__()
         self.on_epoch_end()  # iterating again gives the next epoch's order, as a tf.data pipeline would
 
+    def cache(self):
+        """Keep every decoded, resized image in memory after its first read (``tf.data``'s
+        ``cache()`` in keras.io's tutorials): the first epoch decodes, later epochs only batch.
+
+        The order still changes every epoch with ``shuffle``, and augmentation layers (in the
+        model or in :meth:`map`, which runs after the cache) still draw anew. Memory:
+        ``height * width * channels`` bytes per image when no resizing was needed (kept as
+        uint8, exact), four times that otherwise (float32). Returns this data set.
+        """
+        if self._cache is None:
+            self._cache = {}
+        return self
+
     def map(self, map_func):
         """A data set whose batches are ``map_func(images, labels)`` (``map_func(images)`` without
         labels), computed in the background workers, as ``tf.data.Dataset.map`` in keras.io's
@@ -105,7 +119,7 @@ class ImageDataset(PyDataset):
             raise IndexError(f"ImageDataset has {len(self)} batches, asked for batch {index}")
         size = 1 if self.batch_size is None else self.batch_size
         chosen = self._order[index * size:(index + 1) * size]
-        images, kept = self._decode([self.file_paths[i] for i in chosen])
+        images, kept = self._read(chosen)
         if not kept:
             raise ImageFileError(f"batch {index}: none of its {len(chosen)} files is a readable image")
         chosen = chosen[kept]
@@ -125,6 +139,23 @@ class ImageDataset(PyDataset):
         if self.label_mode == "categorical":
             return np.eye(len(self.class_names), dtype=np.float32)[ids]  # (N, classes)
         return ids
+
+    def _read(self, chosen):
+        """``_decode`` of the files ``chosen`` (indices), through the cache when there is one."""
+        if self._cache is None:
+            return self._decode([self.file_paths[i] for i in chosen])
+        missing = [int(i) for i in chosen if int(i) not in self._cache]
+        if missing:
+            decoded, kept = self._decode([self.file_paths[i] for i in missing])
+            for k, position in enumerate(kept):
+                image = decoded[k]
+                exact = image.astype(np.uint8)
+                self._cache[missing[position]] = exact if np.array_equal(exact, image) else image
+        kept = [position for position, i in enumerate(chosen) if int(i) in self._cache]
+        out = np.empty((len(kept),) + self.image_size + (_channels(self.color_mode),), dtype=np.float32)
+        for k, position in enumerate(kept):
+            out[k] = self._cache[int(chosen[position])]
+        return out, kept
 
     def _decode(self, paths):
         """Images ``(N, h, w, C)`` float32 and the positions kept (all unless files are skipped)."""
