@@ -4,14 +4,12 @@ Every check runs before any batch, so a bad argument raises with nothing changed
 
 >>> check_verbose("auto")
 1
->>> split_validation([np.arange(10.0)], [np.arange(10)], None, 10, 0.25)[3]   # Keras: 7 train + 3 validate
+>>> split_validation([host.arange(10.0)], [host.arange(10)], None, 10, 0.25)[3]   # Keras: 7 train + 3 validate
 7
 """
 
 import math
 import numbers
-
-import numpy as np
 
 from striate.backend import host
 from striate.models.data import take
