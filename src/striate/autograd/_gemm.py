@@ -44,39 +44,50 @@ def _rows(k, n, dtype, limit):
     return rows if rows >= _MIN_ROWS else 0
 
 
-def _blocks(m, rows):
-    """Row ranges of at most ``rows`` covering ``range(m)``; never a last block of one row
-    (BLAS computes a one-row product as a matrix-vector product, which rounds differently)."""
-    bounds = list(range(0, m, rows)) + [m]
-    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
-        bounds[-2] -= 1  # the two last blocks share the last rows
-    return list(zip(bounds, bounds[1:]))
+def _stack(m, rows):
+    """Row blocks of at most ``rows`` rows covering ``range(m)``, as ``(start, count, size)``
+    groups of ``count`` consecutive blocks of ``size`` rows: ``count`` blocks of about
+    ``m / count`` rows (sizes differ by one at most). A block is never one row (BLAS
+    computes a one-row product as a matrix-vector product, which rounds differently):
+    with ``count >= 2`` a block holds at least ``rows / 2`` rows."""
+    count = -(-m // rows)
+    size, longer = divmod(m, count)  # the first ``longer`` blocks get one row more
+    groups = [(0, longer, size + 1), (longer * (size + 1), count - longer, size)]
+    return [group for group in groups if group[1]]
 
 
 def mm(a, b, out, limit=0):
     """``out[...] = a @ b`` for ``a (M, K)`` (any strides BLAS reads, e.g. a transposed view)
-    and ``b (K, N)``; returns ``out``."""
+    and ``b (K, N)``; returns ``out``.
+
+    The blocks go to BLAS as one stacked ``matmul`` of ``(count, size, K)`` by ``(K, N)``:
+    NumPy loops over them in C without the GIL, where a Python loop took and released it
+    once per block (several hundred times per convolution pass, which the other thread
+    waits on)."""
     rows = _rows(a.shape[1], b.shape[1], a.dtype, limit)
     m = a.shape[0]
     if not rows or m <= rows:
         return xp.matmul(a, b, out=out)
-    for start, stop in _blocks(m, rows):
-        xp.matmul(a[start:stop], b, out=out[start:stop])
+    for start, count, size in _stack(m, rows):
+        stop = start + count * size
+        stacked = out[start:stop].view()
+        stacked.shape = (count, size, b.shape[1])  # raises rather than copy: matmul must write into out
+        xp.matmul(a[start:stop].reshape(count, size, a.shape[1]), b, out=stacked)
     return out
 
 
 def mm_tn(a, b, limit=0):
     """``a.T @ b`` for ``a (M, K)`` and ``b (M, N)``: a sum over ``M`` (a weight gradient),
-    made block by block of rows."""
+    made block by block of rows (one stacked ``matmul``, as in ``mm``), the blocks' products
+    added in order."""
     rows = _rows(a.shape[1], b.shape[1], a.dtype, limit)
     m = a.shape[0]
     if not rows or m <= rows:
         return a.T @ b
-    blocks = _blocks(m, rows)
-    start, stop = blocks[0]
-    total = a[start:stop].T @ b[start:stop]
-    part = xp.empty_like(total)
-    for start, stop in blocks[1:]:
-        xp.matmul(a[start:stop].T, b[start:stop], out=part)
-        total += part
+    total = None
+    for start, count, size in _stack(m, rows):
+        stop = start + count * size
+        a3 = a[start:stop].reshape(count, size, a.shape[1]).transpose(0, 2, 1)  # (count, K, size)
+        parts = xp.matmul(a3, b[start:stop].reshape(count, size, b.shape[1]))  # (count, K, N)
+        total = parts.sum(axis=0) if total is None else total + parts.sum(axis=0)
     return total
